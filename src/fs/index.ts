@@ -1,0 +1,2 @@
+export type { DirEntry, FileHandle, FileStat, FileSystem, OpenFlags } from './file-system.js';
+export { nodeFileSystem } from './node-file-system.js';
