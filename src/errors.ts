@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   ERR_PERMISSION_DENIED: "The session's role does not allow the operation.",
   ERR_DATABASE_NOT_FOUND: 'No database exists at the URL.',
   ERR_DATABASE_EXISTS: 'A database already exists at the URL.',
+  ERR_DATABASE_NOT_EMPTY: 'An import was asked into a database that already holds classes or records.',
   ERR_DATABASE_CLOSED: 'The session or the database it belongs to is closed.',
   ERR_DATABASE_LOCKED: 'Another process holds the database open.',
   ERR_DATABASE_FROZEN: 'A write was refused because the database is frozen and the freeze asked writes to fail.',
@@ -40,7 +41,7 @@ export const ERROR_CODES = {
 
   // Full backup
   ERR_INVALID_OUTPUT: 'The backup output is missing (null) or not writable.',
-  ERR_INVALID_OPTIONS: 'The backup or restore options are not an object or contain an unknown key.',
+  ERR_INVALID_OPTIONS: 'The backup or restore options are not an object, contain an unknown key, or give a key a value it cannot have.',
   ERR_INVALID_COMPRESSION_LEVEL: 'compressionLevel is not an integer from 0 to 9.',
   ERR_INVALID_BUFFER_SIZE: 'bufferSize is not an integer in the accepted range.',
   ERR_CALLABLE_FAILED: 'The callable given to backup or restore threw or rejected; the operation was aborted.',
@@ -48,8 +49,10 @@ export const ERROR_CODES = {
   ERR_SOURCE_CHANGED: 'A database file vanished or changed size while it was being backed up.',
   ERR_BACKUP_IN_PROGRESS: 'Another backup into the same place is running.',
   ERR_BACKUP_TARGET_INSIDE_DATABASE: "The backup target lies inside the database's own directory.",
+  ERR_LISTENER_FAILED: 'A listener or hook given to the operation (onEntryStart, onEntry, finalEntries...) threw or rejected; the operation was aborted.',
 
   // Archives (restore, verify)
+  ERR_ARCHIVE_NOT_FOUND: 'The archive (or other path) to restore or verify does not exist.',
   ERR_NOT_A_ZIP: 'The input is not a ZIP archive.',
   ERR_ARCHIVE_EMPTY: 'The input is empty (zero bytes) or a ZIP archive without entries.',
   ERR_ARCHIVE_TRUNCATED: 'The archive ends before the data its headers describe.',
@@ -68,7 +71,12 @@ export const ERROR_CODES = {
   ERR_ARCHIVE_ENCRYPTED: 'An entry is encrypted.',
   ERR_ARCHIVE_UNSUPPORTED_METHOD: 'An entry uses a compression method other than STORED (0) or DEFLATE (8).',
   ERR_ARCHIVE_ZIP64_INVALID: 'ZIP64 records are missing, inconsistent or malformed.',
+  ERR_ARCHIVE_INVALID_NAME: 'An entry name is empty, too long, has an empty, "." or over-long segment, or contains NUL, control characters, a colon or invalid UTF-8.',
+  ERR_ARCHIVE_CORRUPT_DATA: "An entry's compressed data is not a valid DEFLATE stream, or bytes follow the stream's end within the entry.",
+  ERR_ARCHIVE_CLOSED: 'The archive was closed before or while an entry was read.',
+  ERR_ABORTED: 'The operation was cancelled through its AbortSignal before it completed.',
   ERR_NOT_A_BACKUP: 'The archive is a valid ZIP but not a database backup.',
+  ERR_UNSUPPORTED_FORMAT_VERSION: 'The backup holds a database format version this implementation cannot open.',
   ERR_MANIFEST_INVALID: 'The backup manifest is not valid JSON of the documented shape or has an unknown format version.',
   ERR_MANIFEST_MISSING_FILE: 'A file the manifest lists is not in the archive.',
   ERR_MANIFEST_UNLISTED_FILE: 'The archive holds a file its manifest does not list.',
@@ -91,9 +99,18 @@ export const ERROR_CODES = {
   ERR_CONSOLE_UNKNOWN_OPTION: 'A console command was given an option it does not accept; the message lists the valid ones.',
   ERR_CONSOLE_NO_DATABASE: 'The console command needs a connected database.',
 
+  // Export and import
+  ERR_EXPORT_INVALID: 'The file to import is not a gzipped JSON export of the documented shape.',
+
   // Harness and protocol
   ERR_NOT_SUPPORTED: 'The implementation does not support the requested feature.',
   ERR_PROTOCOL: 'A protocol message is malformed or unexpected.',
+  ERR_IMPLEMENTATION_CRASHED: 'The implementation process under test exited while requests were pending or an instance was live.',
+  ERR_IMPLEMENTATION_TIMEOUT: 'The implementation process under test did not answer a request within the per-request time limit.',
+  ERR_IMPLEMENTATION_LOAD: 'The implementation under test could not be loaded (module missing, no factory default export, process not started).',
+  ERR_SPEC_NOT_FOUND: 'The spec/ directory with the requirement files could not be found or read.',
+  ERR_INVALID_EXPECTATIONS: 'An expectations file (known failures) is not valid JSON of the documented shape or names unknown ids.',
+  ERR_USAGE: 'A command line of the backup-conformance CLI is malformed; the message gives the usage.',
 } as const;
 
 /** A stable error code: one of the keys of {@link ERROR_CODES}. */
