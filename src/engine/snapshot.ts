@@ -1,0 +1,274 @@
+/**
+ * Storage snapshots: a consistent image of a database's files for a backup, readable while
+ * writers go on (copy-on-write) or while they are held (freeze mode).
+ *
+ * @packageDocumentation
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { type BackupConformanceError, fail } from '../errors.js';
+import type { FileHandle, FileSystem } from '../fs/index.js';
+import { PAGE_SIZE, TEMP_FILE_SUFFIX } from './constants.js';
+import { pageLsn, verifyPage } from './page.js';
+import { type DataFile, type OverwriteObserver, type PageStore, readFully, writeFully } from './page-store.js';
+
+/** A file of a snapshot. */
+export interface SnapshotFile {
+  /** Relative to the database directory, `/`-separated. */
+  readonly name: string;
+  readonly size: number;
+}
+
+/** A page changed after a given LSN, as {@link StorageSnapshot.pagesNewerThan} yields it. */
+export interface ChangedPage {
+  readonly pageIndex: number;
+  readonly lsn: number;
+  readonly bytes: Buffer;
+}
+
+/**
+ * A consistent image of a database's files, taken by `Storage.beginSnapshot`. Its files are
+ * exactly `database.ocf`, `database.wal` and every `.pcl` / `.cpm` file, never a transient file.
+ */
+export interface StorageSnapshot {
+  /** The LSN of the last operation the snapshot holds. */
+  readonly lsn: number;
+  readonly name: string;
+  readonly instanceId: string;
+  readonly formatVersion: number;
+  /** The files, sorted by name. */
+  readonly files: readonly SnapshotFile[];
+  /** The bytes of a file exactly as of the snapshot, in chunks of at most `chunkSize` bytes. */
+  readFile(name: string, chunkSize: number): AsyncIterable<Buffer>;
+  /** The pages of a `.pcl` or `.cpm` file (as of the snapshot) whose LSN is greater than `lsn`. */
+  pagesNewerThan(name: string, lsn: number): AsyncIterable<ChangedPage>;
+  /** Ends the snapshot (and the freeze of a freeze-mode snapshot). Idempotent. */
+  release(): Promise<void>;
+}
+
+/**
+ * Keeps, for a snapshot, the old bytes of every page that is overwritten on disk after it was
+ * taken. Pages stay in memory up to a budget, then go to a temporary file (`*.cow.tmp` in the
+ * database directory, which backups skip as a transient file).
+ */
+export class CopyOnWrite implements OverwriteObserver {
+  private readonly memory = new Map<number, Buffer>();
+  private readonly spilled = new Map<number, number>();
+  private memoryBytes = 0;
+  private spill: FileHandle | null = null;
+  private spillSize = 0;
+  private readonly spillPath: string;
+
+  /**
+   * @param limits the number of pages each data file (by id) had when the snapshot was taken
+   * @param memoryBudget bytes of old pages kept in memory before spilling to disk
+   */
+  constructor(
+    private readonly fs: FileSystem,
+    directory: string,
+    private readonly limits: ReadonlyMap<number, number>,
+    private readonly memoryBudget: number,
+  ) {
+    this.spillPath = join(directory, `snapshot-${randomUUID()}.cow${TEMP_FILE_SUFFIX}`);
+  }
+
+  /** Pages preserved so far. */
+  get preservedPages(): number {
+    return this.memory.size + this.spilled.size;
+  }
+
+  /** True once some pages went to the temporary file. */
+  get hasSpilled(): boolean {
+    return this.spilled.size > 0;
+  }
+
+  async beforeOverwrite(file: DataFile, firstPage: number, count: number): Promise<void> {
+    const limit = this.limits.get(file.id) ?? 0;
+    const end = Math.min(firstPage + count, limit);
+    let runStart = -1;
+    for (let index = firstPage; index <= end; index++) {
+      const needed = index < end && !this.has(file.id, index);
+      if (needed && runStart < 0) runStart = index;
+      if (!needed && runStart >= 0) {
+        await this.preserveRun(file, runStart, index - runStart);
+        runStart = -1;
+      }
+    }
+  }
+
+  /** The preserved old bytes of a page, or `undefined` when the page was not overwritten. */
+  async page(fileId: number, index: number): Promise<Buffer | undefined> {
+    const key = fileId * 0x1_0000_0000 + index;
+    const inMemory = this.memory.get(key);
+    if (inMemory !== undefined) return inMemory;
+    const offset = this.spilled.get(key);
+    if (offset === undefined || this.spill === null) return undefined;
+    const buffer = Buffer.alloc(PAGE_SIZE);
+    await readFully(this.spill, buffer, offset);
+    return buffer;
+  }
+
+  /** Drops everything and removes the temporary file. */
+  async dispose(): Promise<void> {
+    this.memory.clear();
+    this.spilled.clear();
+    const spill = this.spill;
+    this.spill = null;
+    if (spill !== null) {
+      await spill.close().catch(() => undefined);
+      await this.fs.unlink(this.spillPath).catch(() => undefined);
+    }
+  }
+
+  private has(fileId: number, index: number): boolean {
+    const key = fileId * 0x1_0000_0000 + index;
+    return this.memory.has(key) || this.spilled.has(key);
+  }
+
+  private async preserveRun(file: DataFile, start: number, count: number): Promise<void> {
+    const old = Buffer.alloc(count * PAGE_SIZE);
+    await readFully(file.handle, old, start * PAGE_SIZE);
+    for (let i = 0; i < count; i++) {
+      const key = file.id * 0x1_0000_0000 + start + i;
+      const bytes = old.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      if (this.memoryBytes + PAGE_SIZE <= this.memoryBudget) {
+        this.memory.set(key, Buffer.from(bytes));
+        this.memoryBytes += PAGE_SIZE;
+      } else {
+        this.spill ??= await this.fs.open(this.spillPath, 'w+');
+        await writeFully(this.spill, bytes, this.spillSize);
+        this.spilled.set(key, this.spillSize);
+        this.spillSize += PAGE_SIZE;
+      }
+    }
+  }
+}
+
+/** How a snapshot file's bytes are found. */
+export type SnapshotSource =
+  | { readonly kind: 'bytes'; readonly bytes: Buffer }
+  | { readonly kind: 'pages'; readonly fileId: number; readonly size: number };
+
+/** What `Storage` hands a snapshot. */
+export interface SnapshotInit {
+  readonly lsn: number;
+  readonly name: string;
+  readonly instanceId: string;
+  readonly formatVersion: number;
+  readonly sources: ReadonlyMap<string, SnapshotSource>;
+  readonly store: PageStore;
+  readonly cow: CopyOnWrite;
+  /** Called once, by the first `release()` (or when the storage closes). */
+  readonly onRelease: () => Promise<void>;
+}
+
+function validateChunkSize(chunkSize: number): void {
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+    throw fail('ERR_INVALID_ARGUMENT', `chunkSize must be a positive integer, got ${String(chunkSize)}`);
+  }
+}
+
+/** The snapshot implementation behind {@link StorageSnapshot}. */
+export class Snapshot implements StorageSnapshot {
+  readonly lsn: number;
+  readonly name: string;
+  readonly instanceId: string;
+  readonly formatVersion: number;
+  readonly files: readonly SnapshotFile[];
+  private releasing: Promise<void> | null = null;
+  private releasedBy: BackupConformanceError | null = null;
+
+  constructor(private readonly init: SnapshotInit) {
+    this.lsn = init.lsn;
+    this.name = init.name;
+    this.instanceId = init.instanceId;
+    this.formatVersion = init.formatVersion;
+    this.files = [...init.sources.entries()]
+      .map(([name, source]) => ({ name, size: source.kind === 'bytes' ? source.bytes.length : source.size }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** True once released. */
+  get released(): boolean {
+    return this.releasing !== null;
+  }
+
+  async *readFile(name: string, chunkSize: number): AsyncIterable<Buffer> {
+    validateChunkSize(chunkSize);
+    const source = this.source(name);
+    if (source.kind === 'bytes') {
+      for (let at = 0; at < source.bytes.length; at += chunkSize) {
+        this.checkLive();
+        yield Buffer.from(source.bytes.subarray(at, at + chunkSize));
+      }
+      return;
+    }
+    for (let at = 0; at < source.size; at += chunkSize) {
+      yield await this.readRange(source.fileId, at, Math.min(chunkSize, source.size - at));
+    }
+  }
+
+  async *pagesNewerThan(name: string, lsn: number): AsyncIterable<ChangedPage> {
+    if (typeof lsn !== 'number' || Number.isNaN(lsn)) throw fail('ERR_INVALID_ARGUMENT', `lsn must be a number, got ${String(lsn)}`);
+    const source = this.source(name);
+    if (source.kind !== 'pages') throw fail('ERR_INVALID_ARGUMENT', `'${name}' is not a paged file (.pcl or .cpm)`);
+    const pages = Math.ceil(source.size / PAGE_SIZE);
+    const step = 64;
+    for (let first = 0; first < pages; first += step) {
+      const count = Math.min(step, pages - first);
+      const chunk = await this.readRange(source.fileId, first * PAGE_SIZE, count * PAGE_SIZE);
+      for (let i = 0; i < count; i++) {
+        const bytes = chunk.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+        verifyPage(bytes, name, first + i);
+        const pageLsnValue = pageLsn(bytes);
+        if (pageLsnValue > lsn) yield { pageIndex: first + i, lsn: pageLsnValue, bytes: Buffer.from(bytes) };
+      }
+    }
+  }
+
+  release(): Promise<void> {
+    this.releasing ??= this.init.onRelease();
+    return this.releasing;
+  }
+
+  /** @internal ends the snapshot because the storage closes; later reads fail with `error`. */
+  invalidate(error: BackupConformanceError): Promise<void> {
+    this.releasedBy = error;
+    return this.release();
+  }
+
+  private source(name: string): SnapshotSource {
+    this.checkLive();
+    const source = typeof name === 'string' ? this.init.sources.get(name) : undefined;
+    if (source === undefined) throw fail('ERR_INVALID_ARGUMENT', `The snapshot holds no file named '${String(name)}'`);
+    return source;
+  }
+
+  private checkLive(): void {
+    if (this.releasing !== null) {
+      throw this.releasedBy ?? fail('ERR_DATABASE_CLOSED', 'The snapshot was released');
+    }
+  }
+
+  /** Reads bytes of a data file as of the snapshot: the disk, with preserved old pages laid over it. */
+  private async readRange(fileId: number, position: number, length: number): Promise<Buffer> {
+    this.checkLive();
+    const { store, cow } = this.init;
+    return store.lock.withShared(async () => {
+      this.checkLive();
+      store.checkUsable();
+      const out = Buffer.alloc(length);
+      await readFully(store.file(fileId).handle, out, position);
+      const end = position + length;
+      if (cow.preservedPages === 0) return out;
+      for (let index = Math.floor(position / PAGE_SIZE); index * PAGE_SIZE < end; index++) {
+        const old = await cow.page(fileId, index);
+        if (old === undefined) continue;
+        const from = Math.max(position, index * PAGE_SIZE);
+        const to = Math.min(end, (index + 1) * PAGE_SIZE);
+        old.copy(out, from - position, from - index * PAGE_SIZE, to - index * PAGE_SIZE);
+      }
+      return out;
+    });
+  }
+}
