@@ -22,6 +22,12 @@ import {
   retainStorage,
 } from './storage-registry.js';
 import { Storage, type StorageKind, clusterFileNames, clusterFiles } from './storage.js';
+// The backup, restore and export entry points live in their own modules; they import only engine
+// submodules (never this file's index), so these imports form no evaluation cycle.
+import { type BackupArguments, type BackupSummary, backupDatabase } from '../backup/full-backup.js';
+import { incrementalBackup } from '../incremental/incremental-backup.js';
+import { type RestoreArguments, restoreInto } from '../restore/restore-into.js';
+import { exportDatabase, importDatabase } from '../export/export-database.js';
 
 /** A record: its id, version and content. */
 export interface DbRecord {
@@ -355,6 +361,43 @@ export class Database {
     }
     const users = this.users().map(({ name, role }) => ({ name, role }));
     return canonicalJson({ classes: dumped, format: DUMP_FORMAT, users });
+  }
+
+  /**
+   * Full backup, in the manual's parameter order:
+   * `backup(out, options, callable, listener, compressionLevel = 9, bufferSize = 1048576)`,
+   * or the idiomatic form `backup(out, { compressionLevel, bufferSize, onLocked, onMessage, ... })`.
+   * See `src/backup/full-backup.ts` and `spec/backup.md`.
+   */
+  backup(...args: BackupArguments): Promise<BackupSummary> {
+    return backupDatabase(this, args);
+  }
+
+  /**
+   * Incremental backup into `dir` (created when missing): writes the next file of the chain and
+   * resolves its name. See `spec/incremental.md`.
+   */
+  incrementalBackup(dir: string): Promise<string> {
+    return incrementalBackup(this, dir);
+  }
+
+  /**
+   * Restores an archive (path or readable stream) or a directory of incremental backup files into
+   * this database, in the manual's style `restore(in, options, callable, listener)`. On failure the
+   * database is left exactly as it was. See `spec/restore.md`.
+   */
+  restore(...args: RestoreArguments): Promise<void> {
+    return restoreInto(this, args);
+  }
+
+  /** Writes a gzipped JSON export of the logical content to `path` (EXPORT DATABASE). */
+  exportDatabase(path: string): Promise<void> {
+    return exportDatabase(this, path);
+  }
+
+  /** Imports an export written by {@link Database.exportDatabase} into this empty database (IMPORT DATABASE). */
+  importDatabase(path: string): Promise<void> {
+    return importDatabase(this, path);
   }
 
   /** The LSN of the last operation of the database. */
