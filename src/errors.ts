@@ -98,6 +98,7 @@ export const ERROR_CODES = {
   ERR_CONSOLE_UNKNOWN_COMMAND: 'The console does not know the command.',
   ERR_CONSOLE_UNKNOWN_OPTION: 'A console command was given an option it does not accept; the message lists the valid ones.',
   ERR_CONSOLE_NO_DATABASE: 'The console command needs a connected database.',
+  ERR_INTERNAL: 'An unexpected failure inside the implementation (a bug, not bad input); the message says what failed.',
 
   // Export and import
   ERR_EXPORT_INVALID: 'The file to import is not a gzipped JSON export of the documented shape.',

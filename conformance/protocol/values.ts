@@ -49,7 +49,7 @@ export function encodeValue(value: unknown, path = '$'): unknown {
   }
   const source = value as Record<string, unknown>;
   const encoded: Record<string, unknown> = {};
-  for (const key of Object.keys(source)) encoded[key] = encodeValue(source[key], `${path}.${key}`);
+  for (const key of Object.keys(source)) defineMember(encoded, key, encodeValue(source[key], `${path}.${key}`));
   return Object.hasOwn(source, '$') ? { $: 'object', value: encoded } : encoded;
 }
 
@@ -88,6 +88,15 @@ export function decodeValue(data: unknown, path = '$'): unknown {
 
 function decodeMembers(object: Record<string, unknown>, path: string): Record<string, unknown> {
   const decoded: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) decoded[key] = decodeValue(object[key], `${path}.${key}`);
+  for (const key of Object.keys(object)) defineMember(decoded, key, decodeValue(object[key], `${path}.${key}`));
   return decoded;
+}
+
+/**
+ * Sets an own, enumerable member. A plain assignment would not do: `target['__proto__'] = v`
+ * replaces the prototype instead of adding a member, silently dropping a `__proto__` key that
+ * JSON content may legitimately hold.
+ */
+function defineMember(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { createReadStream } from 'node:fs';
+import { sep } from 'node:path';
 import type {
   BackupOptions,
   BackupOutput,
@@ -113,7 +114,8 @@ export class ReferenceConnection implements Connection {
       }
       return;
     }
-    await this.db.restore(source.path, options, callable, listener);
+    // A trailing separator tells the restore that a directory is meant (a missing one is then ERR_BACKUP_DIR_NOT_FOUND).
+    await this.db.restore(source.kind === 'directory' && !source.path.endsWith(sep) ? source.path + sep : source.path, options, callable, listener);
   }
 
   exportDatabase(path: string): Promise<void> {

@@ -16,11 +16,13 @@ import type {
 } from '../../conformance/adapter.js';
 import { runConsole } from '../console/run-console.js';
 import { Database } from '../engine/index.js';
+import type { FileSystem } from '../fs/index.js';
 import { restoreToNewDatabase } from '../restore/restore-to-new.js';
 import { verifyBackup } from '../verify/verify-backup.js';
 import { PACKAGE_VERSION } from '../version.js';
 import { ReferenceConnection } from './reference-connection.js';
 import { createReadStream } from 'node:fs';
+import { sep } from 'node:path';
 
 /** Every optional feature of the suite: the reference implements them all. */
 const REFERENCE_FEATURES: readonly Feature[] = [
@@ -35,6 +37,18 @@ const REFERENCE_FEATURES: readonly Feature[] = [
   'restore-to-new',
 ];
 
+/** Options of the reference implementation. */
+export interface ReferenceOptions {
+  /**
+   * scrypt cost N for the password hashes of databases and users the instance creates (default:
+   * the engine's, 16384). Test runs lower it: at the default, hashing is more than half of the
+   * suite's time. Hashes record their cost, so databases stay readable either way.
+   */
+  readonly scryptCost?: number;
+  /** The file system the databases the instance creates or opens live on (default: the real disk). */
+  readonly fs?: FileSystem;
+}
+
 /** One isolated instance: it tracks what it opened so that {@link ReferenceImplementation.dispose} can close it. */
 export class ReferenceImplementation implements Implementation {
   readonly info: ImplementationInfo = {
@@ -46,9 +60,18 @@ export class ReferenceImplementation implements Implementation {
   readonly supports: readonly Feature[] = REFERENCE_FEATURES;
   private readonly connections = new Set<ReferenceConnection>();
   private readonly memoryDatabases = new Map<string, { user: string; password: string }>();
+  private readonly engineOptions: { scryptCost?: number; fs?: FileSystem };
+
+  constructor(options: ReferenceOptions = {}) {
+    this.engineOptions = {
+      ...(options.scryptCost === undefined ? {} : { scryptCost: options.scryptCost }),
+      ...(options.fs === undefined ? {} : { fs: options.fs }),
+    };
+  }
 
   async createDatabase(url: string, options?: { readonly user?: string; readonly password?: string }): Promise<ReferenceConnection> {
     const db = await Database.create(url, {
+      ...this.engineOptions,
       ...(options?.user === undefined ? {} : { user: options.user }),
       ...(options?.password === undefined ? {} : { password: options.password }),
     });
@@ -57,7 +80,7 @@ export class ReferenceImplementation implements Implementation {
   }
 
   async openDatabase(url: string, user: string, password: string): Promise<ReferenceConnection> {
-    return this.track(new ReferenceConnection(await Database.open(url, user, password), url));
+    return this.track(new ReferenceConnection(await Database.open(url, user, password, this.engineOptions), url));
   }
 
   async restoreDatabase(source: RestoreSource, url: string, options?: RestoreOptions | null): Promise<void> {
@@ -70,7 +93,7 @@ export class ReferenceImplementation implements Implementation {
       }
       return;
     }
-    await restoreToNewDatabase(source.path, url, options ?? null);
+    await restoreToNewDatabase(source.kind === 'directory' && !source.path.endsWith(sep) ? source.path + sep : source.path, url, options ?? null);
   }
 
   async verify(path: string): Promise<VerifyReport> {

@@ -360,3 +360,60 @@ async function readDataPages(reader: PageReader, files: ClusterFiles, wanted: nu
   }
   return pages;
 }
+
+/** The position the next insert into the cluster gets (positions are never reused). */
+export async function nextPositionOf(reader: PageReader, files: ClusterFiles): Promise<number> {
+  if (reader.pageCount(files.map) === 0) return 0;
+  return clusterHeader.nextPosition(await reader.page(files.map, 0));
+}
+
+/**
+ * Moves the cluster's next position up to `nextPosition`: the positions skipped are marked deleted
+ * (as if their records had been inserted and deleted), so they are never handed out. For an
+ * import that reproduces record ids; a `nextPosition` below the current one is
+ * `ERR_INVALID_ARGUMENT`.
+ */
+export async function reservePositions(tx: PageTx, files: ClusterFiles, nextPosition: number): Promise<Buffer> {
+  const header = await clusterHeaderForWrite(tx, files);
+  const current = clusterHeader.nextPosition(header);
+  if (!Number.isSafeInteger(nextPosition) || nextPosition < current) {
+    throw fail('ERR_INVALID_ARGUMENT', `Cluster ${files.clusterId} is at position ${current}; it cannot move to ${String(nextPosition)}`);
+  }
+  let mapPage: Buffer | undefined;
+  let mapIndex = -1;
+  for (let position = current; position < nextPosition; position++) {
+    if (positionMapPage(position) !== mapIndex) {
+      mapIndex = positionMapPage(position);
+      mapPage = await positionMapPageForWrite(tx, files, mapIndex);
+    }
+    writeEntry(mapPage!, position, { status: EntryStatus.Deleted, page: 0, slot: 0 });
+  }
+  clusterHeader.setNextPosition(header, nextPosition);
+  return header;
+}
+
+async function positionMapPageForWrite(tx: PageTx, files: ClusterFiles, mapIndex: number): Promise<Buffer> {
+  if (mapIndex < tx.pageCount(files.map)) return tx.write(files.map, mapIndex);
+  const allocated = tx.allocate(files.map);
+  if (allocated.index !== mapIndex) throw corrupt(files, 'the position map has a gap', allocated.index);
+  initPositionMapPage(allocated.buffer, tx.lsn);
+  return allocated.buffer;
+}
+
+/**
+ * Stores a record at `position` with `version`, for an import that reproduces record ids and
+ * versions: `position` must not be below the cluster's next position; the positions skipped are
+ * marked deleted. Afterwards the next position is `position + 1`.
+ */
+export async function importRecord(tx: PageTx, files: ClusterFiles, position: number, version: number, json: EncodedDocument): Promise<void> {
+  if (!Number.isSafeInteger(version) || version < 1 || version > 0xffffffff) {
+    throw fail('ERR_INVALID_ARGUMENT', `A record version must be an integer from 1 to 4294967295, got ${String(version)}`);
+  }
+  const header = await reservePositions(tx, files, position);
+  const mapPage = await positionMapPageForWrite(tx, files, positionMapPage(position));
+  const bytes = await slotFor(tx, files, header, version, position, json);
+  const { page, slot } = await placeSlot(tx, files, header, bytes);
+  writeEntry(mapPage, position, { status: EntryStatus.Live, page, slot });
+  clusterHeader.setNextPosition(header, position + 1);
+  clusterHeader.setLiveRecords(header, clusterHeader.liveRecords(header) + 1);
+}

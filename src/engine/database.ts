@@ -7,12 +7,22 @@ import { basename, join } from 'node:path';
 import { fail } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { canonicalJson } from './canonical-json.js';
-import { countRecords, deleteRecord, insertRecord, readRecord, scanChunk, updateRecord } from './cluster.js';
+import {
+  countRecords,
+  deleteRecord,
+  importRecord,
+  insertRecord,
+  nextPositionOf,
+  readRecord,
+  reservePositions,
+  scanChunk,
+  updateRecord,
+} from './cluster.js';
 import { LOCK_FILE, METADATA_FILE, TEMP_FILE_SUFFIX, WAL_FILE } from './constants.js';
 import { parseDatabaseUrl } from './database-url.js';
 import { type JsonObject, type JsonValue, encodeDocument } from './documents.js';
 import { type Durability, type EngineOptions, type ResolvedOptions, resolveOptions } from './engine-options.js';
-import type { ClassInfo, Metadata } from './metadata.js';
+import type { ClassInfo, Metadata, StoredUser } from './metadata.js';
 import { type Permission, type Role, checkRolePermission } from './permissions.js';
 import {
   MEMORY_DIRECTORY,
@@ -34,6 +44,13 @@ export interface DbRecord {
   /** `#<clusterId>:<position>`. */
   readonly rid: string;
   /** 1 after creation, one more after each update. */
+  readonly version: number;
+  readonly content: JsonObject;
+}
+
+/** A record as IMPORT DATABASE stores it: at its exported position, with its exported version. */
+export interface ImportedRecord {
+  readonly position: number;
   readonly version: number;
   readonly content: JsonObject;
 }
@@ -241,7 +258,8 @@ export class Database {
       return info === undefined ? undefined : readRecord(reader, clusterFiles(info), position);
     });
     if (stored === undefined) recordNotFound(rid);
-    return { rid, version: stored.version, content: JSON.parse(stored.json) as JsonObject };
+    // The canonical form: `#01:7` names the record `#1:7`, and that is the RID it answers with.
+    return { rid: `#${clusterId}:${position}`, version: stored.version, content: JSON.parse(stored.json) as JsonObject };
   }
 
   /**
@@ -258,7 +276,7 @@ export class Database {
       if (info === undefined) recordNotFound(rid);
       return updateRecord(tx, clusterFiles(info), position, json, expected);
     });
-    return { rid, version, content };
+    return { rid: `#${clusterId}:${position}`, version, content };
   }
 
   /** Deletes a record (same `expectedVersion` rule as {@link Database.update}); its position is never reused. */
@@ -398,6 +416,40 @@ export class Database {
   /** Imports an export written by {@link Database.exportDatabase} into this empty database (IMPORT DATABASE). */
   importDatabase(path: string): Promise<void> {
     return importDatabase(this, path);
+  }
+
+  /**
+   * @internal For IMPORT DATABASE: stores records of a class at their exported positions with their
+   * exported versions, in one write operation. Positions must ascend, each at or above the class's
+   * next position (the positions skipped are marked deleted, as in the exported database); then the
+   * class's next position moves up to `nextPosition` when it is given.
+   */
+  async importRecords(className: string, records: readonly ImportedRecord[], nextPosition?: number): Promise<void> {
+    this.checkPermission('write');
+    const encoded = records.map((record) => ({ position: record.position, version: record.version, json: encodeDocument(record.content) }));
+    await this.storage.write(this, this.durability, async (tx, metadata) => {
+      const files = clusterFiles(findClass(metadata, className));
+      for (const record of encoded) await importRecord(tx, files, record.position, record.version, record.json);
+      if (nextPosition !== undefined) await reservePositions(tx, files, nextPosition);
+    });
+  }
+
+  /** @internal The position the next insert into the class gets (for EXPORT DATABASE). */
+  async nextPosition(className: string): Promise<number> {
+    this.checkPermission('read');
+    return this.storage.read((reader, metadata) => nextPositionOf(reader, clusterFiles(findClass(metadata, className))));
+  }
+
+  /** @internal For EXPORT DATABASE: the users with their salts and password hashes. Needs the `users` permission. */
+  exportUsers(): StoredUser[] {
+    this.checkPermission('users');
+    return this.storage.storedUsers.map(({ name, role, salt, hash }) => ({ name, role, salt, hash }));
+  }
+
+  /** @internal For IMPORT DATABASE: replaces every user by the exported ones, password hashes kept. */
+  async importUsers(users: readonly StoredUser[]): Promise<void> {
+    this.checkPermission('users');
+    await this.storage.replaceUsers(this, users);
   }
 
   /** The LSN of the last operation of the database. */

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { Database, DUMP_FORMAT, parseRid, type DbRecord } from './database.js';
+export { Database, DUMP_FORMAT, parseRid, type DbRecord, type ImportedRecord } from './database.js';
 export {
   Storage,
   registerBeforeOpenHook,
@@ -34,5 +34,5 @@ export {
 } from './constants.js';
 export { canonicalJson } from './canonical-json.js';
 export { PageType, pageLsn, verifyPage } from './page.js';
-export { parseMetadata, type Metadata } from './metadata.js';
+export { parseMetadata, type Metadata, type StoredUser } from './metadata.js';
 export { parseWal, type ParsedWal } from './wal-format.js';

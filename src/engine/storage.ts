@@ -20,7 +20,7 @@ import {
   WAL_FILE,
 } from './constants.js';
 import type { ResolvedOptions } from './engine-options.js';
-import { CLASS_NAME_PATTERN, type ClassInfo, type Metadata, readMetadata, writeMetadata } from './metadata.js';
+import { CLASS_NAME_PATTERN, type ClassInfo, type Metadata, type StoredUser, readMetadata, writeMetadata } from './metadata.js';
 import { type PageReader, PageStore, type PageStoreOptions, type PageTx } from './page-store.js';
 import { hashPassword, spendVerificationTime, verifyPassword } from './passwords.js';
 import { type Role, isRole } from './permissions.js';
@@ -215,7 +215,8 @@ export class Storage {
     try {
       isDirectory = (await fs.stat(directory)).isDirectory;
     } catch (error) {
-      if (!isMissing(error)) throw asCodedError(error, 'ERR_IO');
+      // ENOTDIR: the path runs through a regular file, so no database can be there either.
+      if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw asCodedError(error, 'ERR_IO');
     }
     if (!isDirectory || (beforeOpenHooks.size === 0 && !(await exists(fs, join(directory, METADATA_FILE))))) {
       throw fail('ERR_DATABASE_NOT_FOUND', `No database exists in '${directory}'`, { details: { directory } });
@@ -453,6 +454,32 @@ export class Storage {
       if (metadata.users.some((user) => user.name === name)) throw exists();
       return { metadata: { ...metadata, users: [...metadata.users, { name, role, salt, hash }] }, result: undefined };
     });
+  }
+
+  /** @internal the users with their salts and password hashes (for EXPORT DATABASE). */
+  get storedUsers(): readonly StoredUser[] {
+    return this.metadata.users;
+  }
+
+  /**
+   * @internal replaces every user by `users`, salts and hashes kept (for IMPORT DATABASE). Names
+   * must be valid and unique, roles known, and one user at least must be an admin.
+   */
+  async replaceUsers(owner: object, users: readonly StoredUser[]): Promise<void> {
+    const names = new Set<string>();
+    for (const user of users) {
+      if (typeof user?.name !== 'string' || !/^[A-Za-z0-9_.@-]{1,64}$/.test(user.name) || names.has(user.name)) {
+        throw fail('ERR_INVALID_ARGUMENT', `Invalid or repeated user name ${JSON.stringify(user?.name)}`);
+      }
+      if (!isRole(user.role)) throw fail('ERR_INVALID_ROLE', `Unknown role ${JSON.stringify(user.role)}: use admin, writer or reader`);
+      if (typeof user.salt !== 'string' || typeof user.hash !== 'string') {
+        throw fail('ERR_INVALID_ARGUMENT', `User '${user.name}' needs a salt and a hash`);
+      }
+      names.add(user.name);
+    }
+    if (!users.some((user) => user.role === 'admin')) throw fail('ERR_INVALID_ARGUMENT', 'At least one user must have the admin role');
+    const copied = users.map(({ name, role, salt, hash }) => ({ name, role, salt, hash }));
+    await this.changeMetadata(owner, async (metadata) => ({ metadata: { ...metadata, users: copied }, result: undefined }));
   }
 
   /**

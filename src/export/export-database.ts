@@ -1,22 +1,17 @@
 /**
- * EXPORT DATABASE / IMPORT DATABASE: a gzipped JSON export of the logical content.
- * (Placeholder until the export module lands: it refuses with ERR_NOT_SUPPORTED.)
+ * EXPORT DATABASE / IMPORT DATABASE: a gzipped JSON export of the logical content, and its import
+ * into an empty database. The entry points of `Database.exportDatabase` / `importDatabase`.
  *
  * @packageDocumentation
  */
-import { fail } from '../errors.js';
-import type { Database } from '../engine/index.js';
-
-/** Writes a gzipped JSON export of `db` to `path`. */
-export async function exportDatabase(db: Database, path: string): Promise<void> {
-  void db;
-  void path;
-  throw fail('ERR_NOT_SUPPORTED', 'Export is not implemented yet');
-}
-
-/** Imports an export from `path` into the empty database `db`. */
-export async function importDatabase(db: Database, path: string): Promise<void> {
-  void db;
-  void path;
-  throw fail('ERR_NOT_SUPPORTED', 'Import is not implemented yet');
-}
+export { exportDatabase, type ExportOptions } from './write-export.js';
+export { importDatabase, parseExport, type ImportOptions } from './read-export.js';
+export {
+  EXPORT_FORMAT,
+  MAX_DELETED_POSITIONS,
+  MAX_EXPORT_JSON_BYTES,
+  validateExportDocument,
+  type ExportDocument,
+  type ExportedClass,
+  type ExportedRecord,
+} from './export-format.js';

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'vitest';
 import { defineConformanceSuite } from '../../conformance/index.js';
-import referenceFactory from '../../src/adapter/index.js';
+import { TEST_SCRYPT_COST, createReferenceFactory } from '../../src/adapter/index.js';
 import { ReferenceImplementation } from '../../src/adapter/reference-implementation.js';
 
 const seed = process.env.CONFORMANCE_SEED === undefined ? 0 : Number(process.env.CONFORMANCE_SEED);
@@ -14,7 +14,7 @@ const runs = process.env.CONFORMANCE_RUNS === undefined ? undefined : Number(pro
 describe(`conformance suite, reference in-process (seed ${seed})`, () => {
   defineConformanceSuite({
     test: (name, fn) => it(name, fn, 120_000),
-    factory: referenceFactory,
+    factory: createReferenceFactory({ scryptCost: TEST_SCRYPT_COST }),
     supports: new ReferenceImplementation().supports,
     seed,
     ...(runs === undefined ? {} : { runs }),

@@ -72,3 +72,13 @@ describe('splitCommandLine', () => {
     expect(() => splitCommandLine('   ')).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message: 'expected a command after "stdio:", received nothing' }));
   });
 });
+
+describe('encodeValue / decodeValue with a __proto__ member', () => {
+  it('keeps a "__proto__" key of JSON content as an own member', () => {
+    const content = JSON.parse('{"__proto__":{"x":1},"a":2}') as Record<string, unknown>;
+    const roundTrip = decodeValue(JSON.parse(JSON.stringify(encodeValue(content)))) as Record<string, unknown>;
+    expect(Object.keys(roundTrip)).toEqual(['__proto__', 'a']);
+    expect(JSON.stringify(roundTrip)).toBe('{"__proto__":{"x":1},"a":2}');
+    expect(Object.getPrototypeOf(roundTrip)).toBe(Object.prototype);
+  });
+});
