@@ -1,0 +1,136 @@
+/**
+ * Applying one checked chain file to a staging directory (see `chain-format.ts` for what the file
+ * holds): the metadata file replaced when the file carries it, removed files deleted, every page
+ * written at its place, every listed file made exactly its listed size. Each entry's SHA-256 is
+ * compared with the manifest again while it is applied, so a file changed since it was checked
+ * is refused rather than half applied.
+ *
+ * @packageDocumentation
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { type ArchiveLimits, openArchive } from '../archive/read/index.js';
+import { PAGE_SIZE } from '../engine/constants.js';
+import { asCodedError, fail } from '../errors.js';
+import type { FileHandle, FileSystem } from '../fs/index.js';
+import { FILES_ENTRY, METADATA_ENTRY, PageRecordSplitter, isPagedFileName, pagesEntryName } from './chain-format.js';
+import type { ChainFileFacts } from './inspect-chain-file.js';
+
+/** What applying a file did. */
+export interface AppliedFile {
+  /** Pages written. */
+  readonly pages: number;
+  /** True when the metadata file was replaced. */
+  readonly metadata: boolean;
+}
+
+function changed(facts: ChainFileFacts, entry: string): Error {
+  return fail('ERR_CHAIN_CORRUPT', `The backup file '${facts.name}' changed while it was restored (entry '${entry}')`, {
+    details: { file: facts.name, entry, ...(facts.manifest === undefined ? {} : { index: facts.manifest.index }) },
+  });
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) done += await handle.write(bytes, done, bytes.length - done, position + done);
+}
+
+async function openForUpdate(fs: FileSystem, path: string): Promise<FileHandle> {
+  try {
+    return await fs.open(path, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return fs.open(path, 'w+');
+  }
+}
+
+/**
+ * Applies the chain file `facts` (checked by `checkChainFileContent`, so it has a manifest and a
+ * file list) to `stagingDir`. Fails with `ERR_CHAIN_CORRUPT` when the file no longer matches its
+ * manifest, or when after it the staging directory's paged files are not exactly those it lists;
+ * with `ERR_IO` when the disk fails. Every file written is fsynced.
+ */
+export async function applyChainFile(
+  facts: ChainFileFacts,
+  stagingDir: string,
+  options: { readonly fs: FileSystem; readonly limits?: Partial<ArchiveLimits> },
+): Promise<AppliedFile> {
+  const { fs } = options;
+  const manifest = facts.manifest;
+  const list = facts.fileList;
+  if (manifest === undefined || list === undefined) throw fail('ERR_INVALID_ARGUMENT', `applyChainFile: '${facts.name}' was not checked`);
+  const expected = new Map(manifest.files.map((file) => [file.name, file.sha256]));
+  const archive = await openArchive(facts.path, { fs, ...(options.limits === undefined ? {} : { limits: options.limits }) });
+  let pages = 0;
+  let metadata = false;
+  try {
+    /** Streams an entry, hashing it; fails when it no longer matches the manifest. */
+    async function* entry(name: string): AsyncGenerator<Buffer> {
+      const sha256 = expected.get(name);
+      if (sha256 === undefined || !archive.index.entries.some((candidate) => candidate.name === name)) throw changed(facts, name);
+      const hash = createHash('sha256');
+      for await (const chunk of archive.readEntry(name)) {
+        hash.update(chunk);
+        yield chunk;
+      }
+      if (hash.digest('hex') !== sha256) throw changed(facts, name);
+    }
+
+    if (expected.has(METADATA_ENTRY)) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry(METADATA_ENTRY)) chunks.push(chunk);
+      const handle = await fs.open(join(stagingDir, METADATA_ENTRY), 'w');
+      try {
+        await writeAll(handle, Buffer.concat(chunks), 0);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      metadata = true;
+    }
+    // files.json was parsed when the file was checked; make sure it is still the same bytes.
+    for await (const chunk of entry(FILES_ENTRY)) void chunk;
+
+    for (const name of list.removed) await fs.rm(join(stagingDir, name), { force: true });
+    for (const file of list.files) {
+      const handle = await openForUpdate(fs, join(stagingDir, file.name));
+      try {
+        const pagesEntry = pagesEntryName(file.name);
+        if (expected.has(pagesEntry)) {
+          const splitter = new PageRecordSplitter(pagesEntry);
+          for await (const chunk of entry(pagesEntry)) {
+            for (const record of splitter.push(chunk)) {
+              await writeAll(handle, record.page, record.pageIndex * PAGE_SIZE);
+              pages++;
+            }
+          }
+          splitter.end();
+        }
+        await handle.truncate(file.size);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  } catch (error) {
+    const coded = asCodedError(error, 'ERR_IO', `Applying the backup file '${facts.name}' failed: ${(error as Error).message}`);
+    if (coded.code.startsWith('ERR_ARCHIVE_') && coded.code !== 'ERR_ARCHIVE_LIMIT_EXCEEDED') {
+      throw fail('ERR_CHAIN_CORRUPT', `The backup file '${facts.name}' changed while it was restored: ${coded.message}`, {
+        cause: coded,
+        details: { file: facts.name, index: manifest.index },
+      });
+    }
+    throw coded;
+  } finally {
+    await archive.close();
+  }
+  const listed = new Set(list.files.map((file) => file.name));
+  const staged = (await fs.readdir(stagingDir)).filter((dirEntry) => isPagedFileName(dirEntry.name)).map((dirEntry) => dirEntry.name);
+  const unexpected = staged.filter((name) => !listed.has(name));
+  if (unexpected.length > 0) {
+    throw fail('ERR_CHAIN_CORRUPT', `After the backup file '${facts.name}' the database holds files its list does not name: ${unexpected.join(', ')}`, {
+      details: { file: facts.name, index: manifest.index },
+    });
+  }
+  return { pages, metadata };
+}
