@@ -121,7 +121,13 @@ export async function readCentralDirectory(
     try {
       entry = await nextEntry(zipfile);
     } catch (error) {
-      throw toArchiveError(error, { archive, entry: await peekName(source, cursor), offset: cursor });
+      const name = await peekName(source, cursor);
+      // yauzl checks some sizes (a STORED entry's, counting an encryption header) before we see
+      // the record: an encrypted record is refused as such whatever else is wrong with it.
+      if (((await peekFlags(source, cursor)) & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS)) !== 0) {
+        throw archiveError('ERR_ARCHIVE_ENCRYPTED', 'the entry is encrypted', { archive, ...(name === undefined ? {} : { entry: name }), offset: cursor });
+      }
+      throw toArchiveError(error, { archive, entry: name, offset: cursor });
     }
     if (entry === undefined) break;
     const centralOffset = cursor;
@@ -159,6 +165,16 @@ async function peekName(source: ByteSource, offset: number): Promise<string | un
     return yauzl.getFileNameLowLevel(header.readUInt16LE(8), name, [], true);
   } catch {
     return undefined;
+  }
+}
+
+/** The general purpose flags of the central directory record at `offset`, best effort (0 when it cannot be read). */
+async function peekFlags(source: ByteSource, offset: number): Promise<number> {
+  try {
+    const header = await source.read(offset, CENTRAL_HEADER_SIZE);
+    return header.length < CENTRAL_HEADER_SIZE || header.readUInt32LE(0) !== 0x02014b50 ? 0 : header.readUInt16LE(8);
+  } catch {
+    return 0;
   }
 }
 
