@@ -6,8 +6,9 @@
  *
  * @packageDocumentation
  */
+import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type ZipEntryStats, type ZipSource, writeZip, writeZipToFile } from '../archive/write/index.js';
+import { type ZipEntryStats, type ZipSource, removeStaleTemporaries, writeZip, writeZipToFile } from '../archive/write/index.js';
 import { fail } from '../errors.js';
 import type { Database, StorageSnapshot } from '../engine/index.js';
 import type { FileSystem } from '../fs/index.js';
@@ -32,9 +33,6 @@ export interface BackupSummary {
 
 /** The arguments of `db.backup(...)`, in the manual's order or the idiomatic form. */
 export type BackupArguments = readonly unknown[];
-
-/** Bytes read from a database file at a time: independent of `bufferSize`, which sizes the output's writes. */
-const READ_CHUNK_BYTES = 256 * 1024;
 
 function checkDatabase(db: Database): { directory: string } {
   if (db.isClosed) throw fail('ERR_DATABASE_CLOSED', `Database '${db.name}' is closed`);
@@ -70,7 +68,8 @@ async function runCallable(callable: () => unknown): Promise<void> {
  *    manifest (`backup-manifest.json`, with the sizes and SHA-256 the writer measured while
  *    streaming), with the comment `OrientDB Backup executed on <ISO date>`. A string `out` is a
  *    file path, written atomically (temporary file beside it, fsync, rename, fsync of the
- *    directory; nothing at the path after a failure). A stream `out` receives writes of exactly
+ *    directory; nothing at the path after a failure); once written, the temporary files that
+ *    earlier backups to the path left (their process gone) are removed. A stream `out` receives writes of exactly
  *    `bufferSize` bytes (the last one smaller) and is ended, as OrientDB closes the caller's
  *    stream; after a failure during the write it is destroyed, and a refused call or a failed
  *    callable leaves it untouched.
@@ -105,7 +104,7 @@ export async function backupDatabase(db: Database, args: BackupArguments): Promi
   let written: { bytes: number; entries: number; manifest: FullManifest };
   try {
     await checkSnapshotFiles(fs, directory, snapshot.files, atLock);
-    const sources = snapshot.files.map((file) => snapshotSource(snapshot, fs, directory, file, READ_CHUNK_BYTES));
+    const sources = snapshot.files.map((file) => snapshotSource(snapshot, fs, directory, file));
     written = await writeArchive(snapshot, sources, request, notify, fs);
   } finally {
     await snapshot.release();
@@ -150,5 +149,10 @@ async function writeArchive(
     request.target.kind === 'path'
       ? await writeZipToFile(request.target.path, sources, { ...options, fs })
       : await writeZip(request.target.stream, sources, options);
+  // Temporary files that earlier backups to this path could not remove (killed, or a disk that failed their clean-up).
+  if (request.target.kind === 'path') {
+    const file = basename(request.target.path);
+    await removeStaleTemporaries(fs, dirname(request.target.path), (name) => name === file);
+  }
   return { bytes: result.bytes, entries: result.entries.length, manifest: manifest! };
 }

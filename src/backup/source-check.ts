@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 import { join } from 'node:path';
-import type { ZipSource } from '../archive/write/index.js';
+import type { ZipChunkReader, ZipSource } from '../archive/write/index.js';
 import { type BackupConformanceError, fail, isCodedError } from '../errors.js';
 import { DATA_FILE_EXTENSION, POSITION_MAP_FILE_EXTENSION, isTransientFile, type SnapshotFile, type StorageSnapshot } from '../engine/index.js';
 import type { FileSystem } from '../fs/index.js';
@@ -30,16 +30,19 @@ function isPaged(name: string): boolean {
   return name.endsWith(DATA_FILE_EXTENSION) || name.endsWith(POSITION_MAP_FILE_EXTENSION);
 }
 
-/** The sizes of the regular, non-transient files of the database directory. */
+/** The sizes of the regular, non-transient files of the database directory; a failing disk is `ERR_IO`. */
 export async function statDatabaseFiles(fs: FileSystem, directory: string): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
-  for (const entry of await fs.readdir(directory)) {
+  let entries;
+  try {
+    entries = await fs.readdir(directory);
+  } catch (error) {
+    throw fail('ERR_IO', `Listing ${directory} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  for (const entry of entries) {
     if (!entry.isFile || isTransientFile(entry.name)) continue;
-    try {
-      sizes.set(entry.name, (await fs.stat(join(directory, entry.name))).size);
-    } catch (error) {
-      if (errnoOf(error) !== 'ENOENT') throw error;
-    }
+    const size = await currentSize(fs, join(directory, entry.name));
+    if (size !== undefined) sizes.set(entry.name, size);
   }
   return sizes;
 }
@@ -69,22 +72,30 @@ export async function checkSnapshotFiles(fs: FileSystem, directory: string, file
 }
 
 /**
- * The archive source of one snapshot file: its bytes as of the snapshot, read in chunks of
- * `chunkSize`, and then, for a paged file, a check that the file is still there and has not
- * shrunk (reads past a truncation would otherwise come back as zeros).
+ * The archive source of one snapshot file: its bytes as of the snapshot, read into the writer's
+ * own buffers (a `ZipChunkReader`: no allocation per chunk), and then, for a paged file, a check
+ * that the file is still there and has not shrunk (reads past a truncation would otherwise come
+ * back as zeros).
  */
-export function snapshotSource(snapshot: StorageSnapshot, fs: FileSystem, directory: string, file: SnapshotFile, chunkSize: number): ZipSource {
+export function snapshotSource(snapshot: StorageSnapshot, fs: FileSystem, directory: string, file: SnapshotFile): ZipSource {
   return {
     name: file.name,
     size: file.size,
-    open: () =>
-      (async function* read(): AsyncGenerator<Buffer> {
-        yield* snapshot.readFile(file.name, chunkSize);
-        if (!isPaged(file.name)) return;
-        const size = await currentSize(fs, join(directory, file.name));
-        if (size === undefined) throw changed(file.name, 'vanished');
-        if (size < file.size) throw changed(file.name, `shrank from ${file.size} to ${size} bytes`, { before: file.size, after: size });
-      })(),
+    open: (): ZipChunkReader => {
+      let position = 0;
+      return {
+        async readInto(buffer) {
+          const count = await snapshot.readAt(file.name, position, buffer);
+          position += count;
+          if (count === 0 && isPaged(file.name)) {
+            const size = await currentSize(fs, join(directory, file.name));
+            if (size === undefined) throw changed(file.name, 'vanished');
+            if (size < file.size) throw changed(file.name, `shrank from ${file.size} to ${size} bytes`, { before: file.size, after: size });
+          }
+          return count;
+        },
+      };
+    },
   };
 }
 

@@ -151,13 +151,19 @@ export async function writeMetadata(fs: FileSystem, directory: string, metadata:
   const bytes = encodeMetadata(metadata);
   const handle = await fs.open(temp, 'w');
   try {
-    let done = 0;
-    while (done < bytes.length) done += await handle.write(bytes, done, bytes.length - done, done);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      let done = 0;
+      while (done < bytes.length) done += await handle.write(bytes, done, bytes.length - done, done);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, path);
+  } catch (error) {
+    // Leave no temporary file behind (gone already when the rename happened).
+    await fs.unlink(temp).catch(() => undefined);
+    throw error;
   }
-  await fs.rename(temp, path);
   await fs.syncDir(directory);
   return bytes;
 }

@@ -31,6 +31,7 @@ import { BackupConformanceError, asCodedError, fail } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { PAGE_SIZE, TEMP_FILE_SUFFIX, WAL_FILE } from './constants.js';
 import { type CachedPage, PageCache, pageKey } from './page-cache.js';
+import { PageLsnIndex } from './page-lsn-index.js';
 import { pageLsn, sealPage, setPageLsn, verifyPage } from './page.js';
 import { ReadWriteLock } from './read-write-lock.js';
 import { type PageImage, WAL_HEADER_SIZE, encodeGroup, encodeWalHeader } from './wal-format.js';
@@ -47,6 +48,8 @@ export interface DataFile {
   logicalPages: number;
   /** Written since its last fsync. */
   unsynced: boolean;
+  /** Upper bounds of its pages' LSNs (incremental backups read only the pages it names). */
+  readonly lsnIndex: PageLsnIndex;
 }
 
 /** Read access to pages, for callers holding {@link PageStore.lock} (shared or exclusive). */
@@ -165,6 +168,7 @@ export class PageTx implements PageReader {
       this.store.unlogged.add(page);
     }
     setPageLsn(page.buffer, this.lsn);
+    this.store.file(page.fileId).lsnIndex.note(page.index, this.lsn);
   }
 }
 
@@ -243,6 +247,8 @@ export class PageStore implements PageReader {
       diskPages: pages,
       logicalPages: pages,
       unsynced: false,
+      // An empty file's pages are all made (and noted) from now on; others must be read once.
+      lsnIndex: new PageLsnIndex(pages === 0),
     });
   }
 
@@ -523,14 +529,20 @@ export class PageStore implements PageReader {
     const header = encodeWalHeader(this.lsn);
     const handle = await this.fs.open(temp, 'w');
     try {
-      await writeFully(handle, header, 0);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      try {
+        await writeFully(handle, header, 0);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.wal?.close();
+      this.wal = null;
+      await this.fs.rename(temp, path);
+    } catch (error) {
+      // Leave no temporary file behind (the next open would remove it, but the directory stays clean now).
+      await this.fs.unlink(temp).catch(() => undefined);
+      throw error;
     }
-    await this.wal?.close();
-    this.wal = null;
-    await this.fs.rename(temp, path);
     await this.fs.syncDir(this.directory);
     this.wal = await this.fs.open(path, 'r+');
     this.walSize = header.length;

@@ -40,6 +40,12 @@ export interface StorageSnapshot {
   readonly files: readonly SnapshotFile[];
   /** The bytes of a file exactly as of the snapshot, in chunks of at most `chunkSize` bytes. */
   readFile(name: string, chunkSize: number): AsyncIterable<Buffer>;
+  /**
+   * Reads the bytes of a file as of the snapshot from `position` into `target` (from its start);
+   * resolves how many: `target.length`, fewer only at the end of the file, 0 from its end on.
+   * Lets a reader reuse one buffer instead of allocating a chunk per read.
+   */
+  readAt(name: string, position: number, target: Uint8Array): Promise<number>;
   /** The pages of a `.pcl` or `.cpm` file (as of the snapshot) whose LSN is greater than `lsn`. */
   pagesNewerThan(name: string, lsn: number): AsyncIterable<ChangedPage>;
   /** Ends the snapshot (and the freeze of a freeze-mode snapshot). Idempotent. */
@@ -162,6 +168,11 @@ export interface SnapshotInit {
   readonly onRelease: () => Promise<void>;
 }
 
+/** Every page below `pages`, in runs of `step`. */
+function* wholeFile(pages: number, step: number): Generator<{ readonly first: number; readonly count: number }> {
+  for (let first = 0; first < pages; first += step) yield { first, count: Math.min(step, pages - first) };
+}
+
 function validateChunkSize(chunkSize: number): void {
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
     throw fail('ERR_INVALID_ARGUMENT', `chunkSize must be a positive integer, got ${String(chunkSize)}`);
@@ -208,22 +219,48 @@ export class Snapshot implements StorageSnapshot {
     }
   }
 
+  /**
+   * Reads only the pages the file's LSN index names as possibly newer than `lsn` once the index
+   * is complete (see `PageLsnIndex`); otherwise reads every page, noting their LSNs in the index,
+   * which is complete after one such scan. Each page read is checked (`verifyPage`).
+   */
+  async readAt(name: string, position: number, target: Uint8Array): Promise<number> {
+    if (!Number.isSafeInteger(position) || position < 0) throw fail('ERR_INVALID_ARGUMENT', `position must be a non-negative integer, got ${String(position)}`);
+    if (!(target instanceof Uint8Array)) throw fail('ERR_INVALID_ARGUMENT', 'readAt needs a Uint8Array to read into');
+    const source = this.source(name);
+    const size = source.kind === 'bytes' ? source.bytes.length : source.size;
+    const count = Math.max(0, Math.min(target.length, size - position));
+    if (count === 0) return 0;
+    if (source.kind === 'bytes') {
+      this.checkLive();
+      target.set(source.bytes.subarray(position, position + count));
+    } else {
+      await this.readRangeInto(source.fileId, position, Buffer.from(target.buffer, target.byteOffset, count));
+    }
+    return count;
+  }
+
   async *pagesNewerThan(name: string, lsn: number): AsyncIterable<ChangedPage> {
     if (typeof lsn !== 'number' || Number.isNaN(lsn)) throw fail('ERR_INVALID_ARGUMENT', `lsn must be a number, got ${String(lsn)}`);
     const source = this.source(name);
     if (source.kind !== 'pages') throw fail('ERR_INVALID_ARGUMENT', `'${name}' is not a paged file (.pcl or .cpm)`);
     const pages = Math.ceil(source.size / PAGE_SIZE);
+    const index = this.init.store.file(source.fileId).lsnIndex;
     const step = 64;
-    for (let first = 0; first < pages; first += step) {
-      const count = Math.min(step, pages - first);
-      const chunk = await this.readRange(source.fileId, first * PAGE_SIZE, count * PAGE_SIZE);
-      for (let i = 0; i < count; i++) {
+    const scanAll = !index.complete;
+    const runs = scanAll ? wholeFile(pages, step) : index.candidates(pages, lsn, step);
+    for (const run of runs) {
+      const chunk = await this.readRange(source.fileId, run.first * PAGE_SIZE, run.count * PAGE_SIZE);
+      for (let i = 0; i < run.count; i++) {
         const bytes = chunk.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-        verifyPage(bytes, name, first + i);
+        verifyPage(bytes, name, run.first + i);
         const pageLsnValue = pageLsn(bytes);
-        if (pageLsnValue > lsn) yield { pageIndex: first + i, lsn: pageLsnValue, bytes: Buffer.from(bytes) };
+        if (scanAll) index.note(run.first + i, pageLsnValue);
+        if (pageLsnValue > lsn) yield { pageIndex: run.first + i, lsn: pageLsnValue, bytes: Buffer.from(bytes) };
       }
     }
+    // Every page of the snapshot is noted now, and every later change notes its own.
+    if (scanAll) index.complete = true;
   }
 
   release(): Promise<void> {
@@ -252,13 +289,20 @@ export class Snapshot implements StorageSnapshot {
 
   /** Reads bytes of a data file as of the snapshot: the disk, with preserved old pages laid over it. */
   private async readRange(fileId: number, position: number, length: number): Promise<Buffer> {
+    return this.readRangeInto(fileId, position, Buffer.allocUnsafe(length));
+  }
+
+  /** {@link Snapshot.readRange} into `out` (all of it). */
+  private async readRangeInto(fileId: number, position: number, out: Buffer): Promise<Buffer> {
+    const length = out.length;
     this.checkLive();
     const { store, cow } = this.init;
     return store.lock.withShared(async () => {
       this.checkLive();
       store.checkUsable();
-      const out = Buffer.alloc(length);
-      await readFully(store.file(fileId).handle, out, position);
+      // The file may be shorter on disk than in the snapshot (pages allocated, not yet written):
+      // those bytes are zeros, as readFully leaves them in a fresh buffer.
+      out.fill(0, await readFully(store.file(fileId).handle, out, position));
       const end = position + length;
       if (cow.preservedPages === 0) return out;
       for (let index = Math.floor(position / PAGE_SIZE); index * PAGE_SIZE < end; index++) {

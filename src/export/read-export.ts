@@ -13,7 +13,7 @@ import { type ExportDocument, MAX_EXPORT_JSON_BYTES, validateExportDocument } fr
 
 /** Options of {@link importDatabase}. */
 export interface ImportOptions {
-  /** Where the export file is read from (default: the real disk). */
+  /** Where the export file is read from (default: the database's own file system for a `plocal:` database, else the real disk). */
   readonly fs?: FileSystem;
 }
 
@@ -78,7 +78,7 @@ function checkEmpty(db: Database): void {
  * `ERR_ARCHIVE_NOT_FOUND`, `ERR_EXPORT_INVALID` (the database unchanged in each case), `ERR_IO`.
  */
 export async function importDatabase(db: Database, path: string, options: ImportOptions = {}): Promise<void> {
-  const fs = options.fs ?? nodeFileSystem;
+  const fs = options.fs ?? (db.storage.kind === 'plocal' ? db.storage.fs : nodeFileSystem);
   db.checkPermission('restore');
   checkEmpty(db);
   const document = await parseExport(await readCompressed(fs, path));

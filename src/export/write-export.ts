@@ -18,7 +18,7 @@ import { EXPORT_FORMAT } from './export-format.js';
 
 /** Options of {@link exportDatabase}. */
 export interface ExportOptions {
-  /** Where the export file is written (default: the real disk). */
+  /** Where the export file is written (default: the database's own file system for a `plocal:` database, else the real disk). */
   readonly fs?: FileSystem;
 }
 
@@ -76,7 +76,7 @@ function handleSink(handle: FileHandle): Writable {
  * directory, a directory at `path`), `ERR_IO` (writing failed; nothing is left at `path`).
  */
 export async function exportDatabase(db: Database, path: string, options: ExportOptions = {}): Promise<void> {
-  const fs = options.fs ?? nodeFileSystem;
+  const fs = options.fs ?? (db.storage.kind === 'plocal' ? db.storage.fs : nodeFileSystem);
   db.checkPermission('backup');
   const target = await validateOutputPath(path, fs);
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.export-tmp`);

@@ -67,4 +67,15 @@ export interface FileSystem {
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
   /** Makes a directory's entries (creations, renames, removals) durable: fsync on the directory. */
   syncDir(path: string): Promise<void>;
+  /**
+   * The canonical path of an existing path, every symbolic link resolved. Optional: a file system
+   * without symbolic links leaves it out, and callers then compare resolved paths.
+   */
+  realpath?(path: string): Promise<string>;
+  /**
+   * Makes `newPath` a hard link to the existing file `existingPath`; rejects with EEXIST when
+   * something is at `newPath`. Optional: it lets a lock file appear complete and exclusively at
+   * once (write it under another name, then link it into place).
+   */
+  link?(existingPath: string, newPath: string): Promise<void>;
 }

@@ -54,6 +54,39 @@ class FileNode {
     this.undo = [];
   }
 
+  /**
+   * What a power loss may leave when writes since the last `sync()` reached the disk in part:
+   * every sector (512 bytes) they touched holds one of the versions it had since that sync, and
+   * the size is one of the sizes the file had since, each chosen with `random` (below 0.5: the
+   * change reached the disk).
+   */
+  tornContents(random: () => number): Buffer {
+    let data = this.contents();
+    let size = this.size;
+    for (let i = this.undo.length - 1; i >= 0; i--) {
+      const change = this.undo[i]!;
+      if (change.size > data.length) {
+        const grown = Buffer.alloc(change.size);
+        data.copy(grown);
+        data = grown;
+      }
+      const end = change.position + change.bytes.length;
+      for (let sector = Math.floor(change.position / SECTOR_SIZE) * SECTOR_SIZE; sector < end; sector += SECTOR_SIZE) {
+        if (random() < 0.5) continue;
+        const from = Math.max(sector, change.position);
+        const to = Math.min(sector + SECTOR_SIZE, end);
+        change.bytes.copy(data, from, from - change.position, to - change.position);
+      }
+      if (random() >= 0.5) size = change.size;
+    }
+    if (size > data.length) {
+      const grown = Buffer.alloc(size);
+      data.copy(grown);
+      data = grown;
+    }
+    return data.subarray(0, size);
+  }
+
   /** The contents as of the last `sync()`: what survives a power loss. */
   durableContents(): Buffer {
     let data = this.contents();
@@ -93,6 +126,9 @@ class DirectoryNode {
 }
 
 type Node = FileNode | DirectoryNode;
+
+/** The unit a torn write keeps or loses (see {@link MemoryFileSystem.powerLossCopy}). */
+const SECTOR_SIZE = 512;
 
 function statOf(node: Node): FileStat {
   return {
@@ -158,8 +194,8 @@ class MemoryFileHandle implements FileHandle {
 
 /**
  * A {@link FileSystem} held entirely in memory, with POSIX semantics where they matter to the
- * engine: open handles survive `unlink` and `rename`, `rename` replaces atomically, `wx` is
- * exclusive, and errors carry the errno codes `node:fs` uses (`ENOENT`, `EEXIST`, `EISDIR`,
+ * engine: open handles survive `unlink` and `rename`, `rename` replaces atomically, `wx` and
+ * `link` are exclusive, and errors carry the errno codes `node:fs` uses (`ENOENT`, `EEXIST`, `EISDIR`,
  * `ENOTDIR`, `ENOTEMPTY`, `EBADF`). Paths are POSIX paths; relative ones are taken from `/`.
  * Symbolic links do not exist here.
  *
@@ -262,6 +298,15 @@ export class MemoryFileSystem implements FileSystem {
     target.parent.entries.set(target.name, node);
   }
 
+  async link(existingPath: string, newPath: string): Promise<void> {
+    const node = this.lookup(existingPath, 'link');
+    if (node.kind === 'directory') throw fsError('EPERM', 'link', normalize(existingPath));
+    const { parent, name } = this.parentOf(normalize(newPath), 'link');
+    if (parent.entries.has(name)) throw fsError('EEXIST', 'link', normalize(newPath));
+    parent.entries.set(name, node);
+    parent.mtimeMs = Date.now();
+  }
+
   async unlink(path: string): Promise<void> {
     const full = normalize(path);
     const { parent, name } = this.parentOf(full, 'unlink');
@@ -296,9 +341,19 @@ export class MemoryFileSystem implements FileSystem {
    * holding, for every directory, the entries as of its last `syncDir` (directories count as
    * durable once made), and for every file the contents as of its last `sync()`. Unsynced writes
    * are lost whole (no torn sectors).
+   *
+   * With `options.random`, unsynced changes are torn instead, as a disk that wrote some of them
+   * before the power went: either every directory holds its current entries or every one its
+   * durable entries (a journal commits the directory changes together, so a rename is never half
+   * done), and in every file each 512-byte sector written since the last
+   * `sync()` holds one of the versions it had since, its size one of the sizes it had since (each
+   * chosen with `random`, a function returning numbers in [0, 1); below 0.5 means the change
+   * reached the disk, so a constant 0 gives {@link MemoryFileSystem.processCrashCopy}'s result and
+   * a constant 0.99 the untorn copy).
    */
-  powerLossCopy(): MemoryFileSystem {
-    return this.copy(true);
+  powerLossCopy(options?: { readonly random?: () => number }): MemoryFileSystem {
+    const random = options?.random;
+    return random === undefined ? this.copy(true) : this.copy(true, random);
   }
 
   /**
@@ -309,11 +364,15 @@ export class MemoryFileSystem implements FileSystem {
     return this.copy(false);
   }
 
-  private copy(durableOnly: boolean): MemoryFileSystem {
+  private copy(durableOnly: boolean, tear?: () => number): MemoryFileSystem {
     const copy = new MemoryFileSystem();
     const files = new Map<FileNode, FileNode>();
+    // Torn: the unsynced directory changes reached the disk all or none, as a journaling file
+    // system commits them (a rename between two directories is never half done).
+    const currentEntries = !durableOnly || (tear !== undefined && tear() < 0.5);
     const clone = (source: DirectoryNode, target: DirectoryNode): void => {
-      for (const [name, child] of durableOnly ? source.durableEntries : source.entries) {
+      const entries = currentEntries ? source.entries : source.durableEntries;
+      for (const [name, child] of entries) {
         let copied: Node;
         if (child.kind === 'directory') {
           copied = new DirectoryNode();
@@ -322,7 +381,7 @@ export class MemoryFileSystem implements FileSystem {
           let file = files.get(child);
           if (file === undefined) {
             file = new FileNode();
-            const contents = durableOnly ? child.durableContents() : child.contents();
+            const contents = !durableOnly ? child.contents() : tear === undefined ? child.durableContents() : child.tornContents(tear);
             file.write(contents, 0, contents.length, 0);
             file.sync();
             files.set(child, file);

@@ -87,4 +87,10 @@ export const nodeFileSystem: FileSystem = {
       await handle.close();
     }
   },
+  realpath(path: string): Promise<string> {
+    return fsp.realpath(path);
+  },
+  link(existingPath: string, newPath: string): Promise<void> {
+    return fsp.link(existingPath, newPath);
+  },
 };

@@ -3,9 +3,8 @@
  *
  * @packageDocumentation
  */
-import { realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { writeZipToFile } from '../archive/write/index.js';
+import { removeStaleTemporaries, writeZipToFile } from '../archive/write/index.js';
 import { type IncrementalManifest, MANIFEST_ENTRY, buildManifest } from '../backup/manifest.js';
 import { METADATA_FILE, PAGE_SIZE } from '../engine/constants.js';
 import type { Database } from '../engine/database.js';
@@ -13,8 +12,8 @@ import { parseMetadata } from '../engine/metadata.js';
 import { isEmptyPage } from '../engine/page.js';
 import type { ChangedPage, StorageSnapshot } from '../engine/snapshot.js';
 import { fail } from '../errors.js';
-import { type FileSystem, nodeFileSystem } from '../fs/index.js';
-import { chainFileName } from './chain-file-name.js';
+import type { FileSystem } from '../fs/index.js';
+import { chainFileName, isChainFileName } from './chain-file-name.js';
 import {
   type ChainFileList,
   FILES_ENTRY,
@@ -23,12 +22,14 @@ import {
   encodePageRecord,
   isPagedFileName,
   pagesEntryName,
+  parseFileList,
 } from './chain-format.js';
-import { acquireChainLock } from './chain-lock.js';
+import { CHAIN_LOCK_FILE, acquireChainLock } from './chain-lock.js';
 import { chainError } from './chain-problem.js';
 import { evaluateChain } from './evaluate-chain.js';
 import type { ChainFileFacts } from './inspect-chain-file.js';
 import { readChain } from './read-chain.js';
+import { rememberChainFile } from './verified-chain-files.js';
 
 /**
  * The DEFLATE level of incremental files: zlib's default, as OrientDB's `ZipOutputStream` uses.
@@ -45,7 +46,7 @@ function isInside(base: string, path: string): boolean {
 }
 
 /** The real path of `path`, resolving the symbolic links of its longest existing prefix. */
-async function realPathOfPrefix(path: string): Promise<string> {
+async function realPathOfPrefix(realpath: (path: string) => Promise<string>, path: string): Promise<string> {
   const rest: string[] = [];
   let current = path;
   for (;;) {
@@ -62,13 +63,14 @@ async function realPathOfPrefix(path: string): Promise<string> {
 
 /**
  * `ERR_BACKUP_TARGET_INSIDE_DATABASE` when `target` is the database's directory or lies inside
- * it: compared as resolved paths and, on the real disk, as real paths (so a symbolic link into
- * the database directory is seen through).
+ * it: compared as resolved paths and, on a file system with symbolic links (`fs.realpath`), as
+ * real paths (so a symbolic link into the database directory is seen through).
  */
 async function refuseInsideDatabase(fs: FileSystem, databaseDirectory: string, target: string): Promise<void> {
   let inside = isInside(resolve(databaseDirectory), target);
-  if (!inside && fs === nodeFileSystem) {
-    inside = isInside(await realPathOfPrefix(resolve(databaseDirectory)), await realPathOfPrefix(target));
+  const realpath = fs.realpath?.bind(fs);
+  if (!inside && realpath !== undefined) {
+    inside = isInside(await realPathOfPrefix(realpath, resolve(databaseDirectory)), await realPathOfPrefix(realpath, target));
   }
   if (inside) {
     throw fail('ERR_BACKUP_TARGET_INSIDE_DATABASE', `The backup directory '${target}' lies inside the database directory '${databaseDirectory}'`, {
@@ -191,8 +193,10 @@ async function writeNextFile(db: Database, directory: string, tip: ChainTip | un
       removed: tip === undefined ? [] : [...tip.files].filter((file) => !currentNames.has(file)),
     };
     const createdAt = moment.toISOString();
-    await writeZipToFile(join(directory, name), entriesOf(snapshot, tip, list, metadataBytes), {
+    const path = join(directory, name);
+    const written = await writeZipToFile(path, entriesOf(snapshot, tip, list, metadataBytes), {
       fs: storage.fs,
+      hashArchive: true,
       compressionLevel: INCREMENTAL_COMPRESSION_LEVEL,
       bufferSize: INCREMENTAL_BUFFER_SIZE,
       comment: `OrientDB Incremental Backup executed on ${createdAt}`,
@@ -216,6 +220,10 @@ async function writeNextFile(db: Database, directory: string, tip: ChainTip | un
         },
       ],
     });
+    // The next backup builds on this file: remember its bytes' hash, so that it need not read
+    // the file again to prove it sound (verified-chain-files.ts). Best effort.
+    const stat = await storage.fs.stat(path).catch(() => undefined);
+    if (stat !== undefined && stat.size === written.bytes && written.sha256 !== undefined) rememberChainFile(storage.fs, path, stat, written.sha256, parseFileList(encodeFileList(list)));
     return name;
   } finally {
     await snapshot.release();
@@ -241,7 +249,9 @@ async function writeNextFile(db: Database, directory: string, tip: ChainTip | un
  * so writers wait only while it is taken and the file is consistent at the snapshot's LSN. In an
  * empty directory it is the chain's full file (index 0, every page); otherwise it holds the
  * changes since the newest file (see `chain-format.ts`) and links to it by name and SHA-256. It is
- * written to a temporary name that does not end in `.ibu`, fsynced and renamed (`writeZipToFile`).
+ * written to a temporary name that does not end in `.ibu`, fsynced and renamed (`writeZipToFile`);
+ * then the temporary files of earlier incremental backups that could not remove them (killed, or
+ * a failing disk) are removed.
  */
 export async function incrementalBackup(db: Database, dir: string): Promise<string> {
   db.checkPermission('backup');
@@ -271,7 +281,11 @@ export async function incrementalBackup(db: Database, dir: string): Promise<stri
             sha256: newest.sha256!,
             files: new Set(newest.fileList!.files.map((file) => file.name)),
           };
-    return await writeNextFile(db, target, tip);
+    const written = await writeNextFile(db, target, tip);
+    // Under the lock no other incremental backup writes here: temporary chain files are stale
+    // (and so are the temporary lock files of processes that are gone).
+    await removeStaleTemporaries(fs, target, (name) => isChainFileName(name) || name === CHAIN_LOCK_FILE);
+    return written;
   } finally {
     await lock.release();
   }

@@ -8,6 +8,7 @@ import type { ArchiveLimits } from '../archive/read/index.js';
 import type { FileSystem } from '../fs/index.js';
 import { type ChainFileFacts, checkChainFileContent, readChainManifest } from './inspect-chain-file.js';
 import { listChainFiles } from './list-chain-files.js';
+import { checkNewestChainFile } from './verified-chain-files.js';
 
 /** Options of {@link readChain}. */
 export interface ReadChainOptions {
@@ -16,7 +17,9 @@ export interface ReadChainOptions {
   /**
    * Which files get their content checked besides their manifest: `'all'` (restore, verify; with
    * `upToIndex`, only the files whose manifest gives an index up to it, and those whose index is
-   * unknown) or `'newest'` (the file(s) with the highest index: what an incremental backup builds on).
+   * unknown) or `'newest'` (the file(s) with the highest index: what an incremental backup builds
+   * on; a file this process wrote or checked before and that is provably unchanged is not read
+   * again, see `verified-chain-files.ts`).
    */
   readonly content: 'all' | 'newest';
   /** See `content`. */
@@ -41,6 +44,9 @@ export async function readChain(directory: string, options: ReadChainOptions): P
     const highest = files.reduce((max, facts) => (facts.manifest === undefined ? max : Math.max(max, facts.manifest.index)), -1);
     wanted = files.filter((facts) => facts.manifest !== undefined && facts.manifest.index === highest);
   }
-  for (const facts of wanted) await checkChainFileContent(facts, inspect);
+  for (const facts of wanted) {
+    if (options.content === 'newest') await checkNewestChainFile(facts, inspect);
+    else await checkChainFileContent(facts, inspect);
+  }
   return files;
 }

@@ -14,8 +14,11 @@
  * 4. the storage reopens on the new files; sessions stay valid and read the restored content.
  *
  * On any failure before the commit marker the database directory was never touched and the
- * staging directory is removed. A crash at any instant leaves a state that the next open turns
- * into exactly the old or exactly the new database (`recovery-hook.ts`).
+ * staging directory is removed (a marker that got in place before its writing failed is taken
+ * back first). Once the marker is written the restore resolves: should finishing the swap or
+ * reopening the storage fail, the next open finishes it, and this storage's sessions report the
+ * failure until then. A crash at any instant leaves a state that the next open turns into
+ * exactly the old or exactly the new database (`recovery-hook.ts`).
  *
  * @packageDocumentation
  */
@@ -29,7 +32,7 @@ import { type RestoreOptions, validateRestoreOptions } from './restore-options.j
 import { type RestoreStream, StreamGuard, isRestoreStream, resolveRestoreSource, spoolStream } from './restore-source.js';
 import { type StageOptions, type StagedDatabase, stageArchive, stageChainDirectory, upToIndexNeedsDirectory } from './stage-backup.js';
 import { SPOOLED_INPUT, type Staging, createStaging } from './staging.js';
-import { commitRestore, rollForward } from './swap.js';
+import { commitRestore, rollForward, withdrawCommit } from './swap.js';
 
 /**
  * The arguments of `db.restore(...)`, in the manual's order: the input (a path to an archive or
@@ -107,6 +110,7 @@ async function restoreChecked(
 
   const staging = await createStaging(fs, target);
   let committed = false;
+  let staged: StagedDatabase | undefined;
   try {
     const stageOptions: StageOptions = {
       fs,
@@ -116,14 +120,21 @@ async function restoreChecked(
       onFile: (name, size) => listener(`- Restoring file ${name}... ok size=${size}`),
       onMessage: listener,
     };
-    const staged = await stage(source, staging, stageOptions);
+    staged = await stage(source, staging, stageOptions);
     await storage.exclusive(async (directory) => {
       // exclusive() released the process lock; hold it again so no other process opens the
       // database while its files are swapped.
       const lock = await acquireProcessLock(fs, directory);
       try {
         await runCallable(callable);
-        await commitRestore(fs, staging.path, directory);
+        try {
+          await commitRestore(fs, staging.path, directory);
+        } catch (error) {
+          // The marker may be in place already (a failed fsync after its rename): take it back
+          // before the reopen's recovery hook sees it and finishes a restore that reports failure.
+          await withdrawCommit(fs, staging.path);
+          throw error;
+        }
         committed = true;
         // A failure from here on is finished by the reopen's recovery hook (the restore is committed).
         await rollForward(fs, staging.path, directory).catch(() => undefined);
@@ -132,12 +143,17 @@ async function restoreChecked(
       }
     });
     staging.release();
-    report(listener, staged, started);
   } catch (error) {
-    if (committed) staging.release();
-    else await staging.discard();
-    throw asCodedError(error, 'ERR_RESTORE_FAILED');
+    if (!committed) {
+      await staging.discard();
+      throw asCodedError(error, 'ERR_RESTORE_FAILED');
+    }
+    // Committed: the restore is decided and any open finishes it (RESTORE-009), so it must not
+    // report failure. What failed is the reopen of this storage (a failing disk): its sessions
+    // reject every call with that error until the database is closed and opened again.
+    staging.release();
   }
+  report(listener, staged!, started);
 }
 
 async function stage(source: Awaited<ReturnType<typeof resolveRestoreSource>>, staging: Staging, options: StageOptions): Promise<StagedDatabase> {

@@ -12,10 +12,10 @@ import type { ArchiveLimits } from '../archive/read/limits.js';
 import { MANIFEST_ENTRY } from '../backup/manifest.js';
 import { fail } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
-import { isTransientFile } from '../engine/constants.js';
+import { DATA_FILE_EXTENSION, POSITION_MAP_FILE_EXTENSION, isTransientFile } from '../engine/constants.js';
 import { type Metadata, writeMetadata } from '../engine/metadata.js';
 import { stageChain } from '../incremental/stage-chain.js';
-import { type BackupFile, stagedContents } from './backup-contents.js';
+import { type BackupContents, type BackupFile, PageScanner, stagedContents } from './backup-contents.js';
 import { checkBackupContents } from './check-backup.js';
 import { ioError } from './staging.js';
 
@@ -53,19 +53,45 @@ function isBackupOnly(name: string): boolean {
  * ({@link finalizeStagedDatabase}). Rejects with the first problem's coded error.
  */
 export async function stageArchive(archive: string, directory: string, options: StageOptions): Promise<StagedDatabase> {
+  // The pages of every paged file are checked as they are extracted, in the same pass, rather
+  // than by reading the extracted files back (a second read of the whole database).
+  const scanners = new Map<string, PageScanner>();
   const entries = await extractArchive(archive, directory, {
     fs: options.fs,
     syncDirectories: true,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    onData: (entry, chunk) => {
+      if (!isPagedEntry(entry)) return;
+      let scanner = scanners.get(entry);
+      if (scanner === undefined) scanners.set(entry, (scanner = new PageScanner(entry)));
+      scanner.push(chunk);
+    },
     onEntry: (entry) => {
       if (!isBackupOnly(entry.name)) options.onFile?.(entry.name, entry.size);
     },
   });
   const files: BackupFile[] = entries.map(({ name, size, sha256 }) => ({ name, size, sha256 }));
-  const checked = await checkBackupContents(stagedContents(options.fs, directory, files));
+  const checked = await checkBackupContents(withScannedPages(stagedContents(options.fs, directory, files), scanners));
   if (checked.problems.length > 0) throw checked.problems[0];
   const metadata = await finalizeStagedDatabase(options.fs, directory, checked.metadata!, options.databaseName);
   return { files: files.filter((file) => !isBackupOnly(file.name)).length, metadata };
+}
+
+/** True for an entry that may be a paged file of the database: a `.pcl` or `.cpm` file at the root. */
+function isPagedEntry(name: string): boolean {
+  return !name.includes('/') && (name.endsWith(DATA_FILE_EXTENSION) || name.endsWith(POSITION_MAP_FILE_EXTENSION));
+}
+
+/** `contents` whose page checks answer from the scans made during extraction (an empty entry was never scanned: it is read back). */
+function withScannedPages(contents: BackupContents, scanners: ReadonlyMap<string, PageScanner>): BackupContents {
+  return {
+    files: contents.files,
+    read: (name) => contents.read(name),
+    pageProblem: async (name) => {
+      const scanner = scanners.get(name);
+      return scanner === undefined ? contents.pageProblem(name) : scanner.finish();
+    },
+  };
 }
 
 /** Lists the regular files under `directory`, relative and `/`-separated, with their sizes. */

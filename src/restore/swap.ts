@@ -41,6 +41,23 @@ export async function commitRestore(fs: FileSystem, staging: string, target: str
   }
 }
 
+/**
+ * Takes back a commit marker whose writing failed part-way (it may have been renamed into place
+ * before a later step, the directory's fsync, failed): a restore that reports failure must leave
+ * no marker for the next open to roll forward. Resolves false when the marker could not be
+ * removed durably (a disk failing for good): the next open then decides, as after a crash.
+ */
+export async function withdrawCommit(fs: FileSystem, staging: string): Promise<boolean> {
+  try {
+    await fs.rm(join(staging, COMMIT_MARKER), { force: true });
+    await fs.rm(join(staging, `${COMMIT_MARKER}.tmp`), { force: true });
+    await fs.syncDir(staging);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function listNames(fs: FileSystem, directory: string): Promise<string[]> {
   try {
     return (await fs.readdir(directory)).map((entry) => entry.name);

@@ -15,7 +15,7 @@ export type { VerifyResult } from './verify-result.js';
 
 /** Options of {@link verifyBackup}. */
 export interface VerifyBackupOptions {
-  /** Where the archive is read from (default: the real disk). Chains are read from the real disk. */
+  /** Where the archive or chain is read from (default: the real disk). */
   readonly fs?: FileSystem;
   /** Archive limits, as for a restore. */
   readonly limits?: Partial<ArchiveLimits>;
@@ -44,7 +44,7 @@ export async function verifyBackup(path: string, options: VerifyBackupOptions = 
   }
   if (!isDirectory) return verifyArchive(path, options);
   try {
-    return await verifyChain(path);
+    return await verifyChain(path, { fs, ...(options.limits === undefined ? {} : { limits: options.limits }) });
   } catch (error) {
     return invalidResult(asCodedError(error, 'ERR_IO'), []);
   }

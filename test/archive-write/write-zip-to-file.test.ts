@@ -170,7 +170,7 @@ describe('writeZipToFile', () => {
         expect(await codeOf(writeZipToFile(path, sources(), { ...OPTIONS, fs }))).toBe('ERR_OUTPUT_FAILED');
         if (!fs.log.slice(0, n).includes('syncDir')) expect(await readFile(path, 'utf8')).toBe('previous backup');
         // The clean-up failed too, so a temporary file may remain: it is recognisable.
-        for (const name of await readdir(dir)) if (name !== 'b.zip') expect(name).toMatch(/^\.b\.zip\.[0-9a-f]{12}\.tmp$/);
+        for (const name of await readdir(dir)) if (name !== 'b.zip') expect(name).toMatch(/^\.b\.zip\.\d+-[0-9a-f]{12}\.tmp$/);
         await rm(dir, { recursive: true, force: true });
         await mkdir(dir);
       }

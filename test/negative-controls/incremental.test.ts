@@ -16,7 +16,7 @@ import { incrementalScenarios } from '../../conformance/scenarios/incremental/in
 import { assertNegativeControl } from '../../conformance/self-test/negative-control.js';
 import { loadSpec } from '../../conformance/spec/load-spec.js';
 import type { Requirement } from '../../conformance/spec/requirement.js';
-import { cheapReferenceFactory } from '../incremental/_controls/cheap-reference.js';
+import { cheapReferenceFactory } from '../_support/cheap-reference.js';
 import { incrementalControls } from '../incremental/_controls/controls.js';
 
 const SEED = Number(process.env.CONFORMANCE_SEED ?? 1);

@@ -27,6 +27,13 @@ export interface InspectArchiveOptions {
   readonly limits?: Partial<ArchiveLimits>;
   /** Called after each file entry has been read and verified. If it throws, the work stops with `ERR_CALLABLE_FAILED`. */
   readonly onEntry?: (entry: ExtractedEntry) => void;
+  /**
+   * Called with each chunk of a file entry's data, in order, as it is read: before the entry's
+   * size and CRC-32 are checked at its end, so act on what it saw only once `onEntry` confirms
+   * the entry. Lets a caller check the content in the same pass (restore checks pages this way).
+   * If it throws, the work stops with `ERR_CALLABLE_FAILED`.
+   */
+  readonly onData?: (entry: string, chunk: Buffer) => void;
   /** Cancels the work between chunks with `ERR_ABORTED`. */
   readonly signal?: AbortSignal;
 }
@@ -37,11 +44,12 @@ export interface ExtractArchiveOptions extends InspectArchiveOptions {
   readonly syncDirectories?: boolean;
 }
 
-const INSPECT_OPTIONS = ['fs', 'limits', 'onEntry', 'signal'] as const;
+const INSPECT_OPTIONS = ['fs', 'limits', 'onEntry', 'onData', 'signal'] as const;
 const EXTRACT_OPTIONS = [...INSPECT_OPTIONS, 'syncDirectories'] as const;
 
 function checkCommonOptions(options: InspectArchiveOptions, fn: string): void {
   if (options.onEntry !== undefined && typeof options.onEntry !== 'function') throw fail('ERR_INVALID_OPTIONS', `${fn}: onEntry must be a function`);
+  if (options.onData !== undefined && typeof options.onData !== 'function') throw fail('ERR_INVALID_OPTIONS', `${fn}: onData must be a function`);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw fail('ERR_INVALID_OPTIONS', `${fn}: signal must be an AbortSignal`);
 }
 
@@ -58,14 +66,15 @@ function ioFailure(error: unknown, operation: string, target: string, entry?: st
 }
 
 /**
- * Reads one file entry to its verified end, handing each chunk to `sink` (in order, awaited),
- * and returns its facts. Checks `signal` between chunks.
+ * Reads one file entry to its verified end, handing each chunk to `onData` and `sink` (in order,
+ * `sink` awaited), and returns its facts. Checks `signal` between chunks.
  */
 async function consumeEntry(
   archive: SafeArchive,
   info: ArchiveEntryInfo,
   label: string,
   signal: AbortSignal | undefined,
+  onData: ((entry: string, chunk: Buffer) => void) | undefined,
   sink: (chunk: Buffer) => Promise<void> | void,
 ): Promise<ExtractedEntry> {
   const hash = createHash('sha256');
@@ -74,6 +83,13 @@ async function consumeEntry(
     throwIfAborted(signal, label);
     hash.update(chunk);
     size += chunk.length;
+    if (onData !== undefined) {
+      try {
+        onData(info.name, chunk);
+      } catch (error) {
+        throw asCodedError(error, 'ERR_CALLABLE_FAILED', `onData threw for ${JSON.stringify(info.name)}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     await sink(chunk);
   }
   return Object.freeze({ name: info.name, size, crc32: info.crc32, sha256: hash.digest('hex') });
@@ -95,8 +111,8 @@ function report(onEntry: ((entry: ExtractedEntry) => void) | undefined, entry: E
  * first coded error.
  */
 export async function inspectArchive(source: string | Uint8Array, options?: InspectArchiveOptions): Promise<ExtractedEntry[]> {
-  const { fs, limits, onEntry, signal } = checkOptions(options, INSPECT_OPTIONS, 'inspectArchive');
-  checkCommonOptions({ onEntry, signal }, 'inspectArchive');
+  const { fs, limits, onEntry, onData, signal } = checkOptions(options, INSPECT_OPTIONS, 'inspectArchive');
+  checkCommonOptions({ onEntry, onData, signal }, 'inspectArchive');
   const label = typeof source === 'string' ? source : '<buffer>';
   throwIfAborted(signal, label);
   const archive = await openArchive(source, { fs, limits });
@@ -105,7 +121,7 @@ export async function inspectArchive(source: string | Uint8Array, options?: Insp
     for (const info of archive.index.entries) {
       if (info.isDirectory) continue;
       throwIfAborted(signal, label);
-      const entry = await consumeEntry(archive, info, label, signal, () => undefined);
+      const entry = await consumeEntry(archive, info, label, signal, onData, () => undefined);
       results.push(entry);
       report(onEntry, entry);
     }
@@ -215,8 +231,8 @@ async function writeFully(handle: FileHandle, chunk: Buffer, position: number, f
  */
 export async function extractArchive(source: string | Uint8Array, targetDir: string, options?: ExtractArchiveOptions): Promise<ExtractedEntry[]> {
   const checked = checkOptions(options, EXTRACT_OPTIONS, 'extractArchive');
-  const { fs = nodeFileSystem, limits, onEntry, signal, syncDirectories = false } = checked;
-  checkCommonOptions({ onEntry, signal }, 'extractArchive');
+  const { fs = nodeFileSystem, limits, onEntry, onData, signal, syncDirectories = false } = checked;
+  checkCommonOptions({ onEntry, onData, signal }, 'extractArchive');
   if (typeof targetDir !== 'string' || targetDir === '') throw fail('ERR_INVALID_ARGUMENT', 'extractArchive: targetDir must be a non-empty path');
   const label = typeof source === 'string' ? source : '<buffer>';
   throwIfAborted(signal, label);
@@ -236,7 +252,7 @@ export async function extractArchive(source: string | Uint8Array, targetDir: str
         continue;
       }
       await directories.ensure(segments.slice(0, -1));
-      const entry = await writeEntry(fs, archive, info, destination, label, signal);
+      const entry = await writeEntry(fs, archive, info, destination, label, signal, onData);
       results.push(entry);
       report(onEntry, entry);
     }
@@ -262,6 +278,7 @@ async function writeEntry(
   destination: string,
   label: string,
   signal: AbortSignal | undefined,
+  onData: ((entry: string, chunk: Buffer) => void) | undefined,
 ): Promise<ExtractedEntry> {
   let handle: FileHandle;
   try {
@@ -272,7 +289,7 @@ async function writeEntry(
   let closed = false;
   try {
     let position = 0;
-    const entry = await consumeEntry(archive, info, label, signal, async (chunk) => {
+    const entry = await consumeEntry(archive, info, label, signal, onData, async (chunk) => {
       await writeFully(handle, chunk, position, destination, info.name);
       position += chunk.length;
     });

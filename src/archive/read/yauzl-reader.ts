@@ -3,8 +3,8 @@ import yauzl from 'yauzl';
 import { archiveError, toArchiveError } from './archive-error.js';
 import type { ByteSource } from './byte-source.js';
 
-/** Bytes per read when yauzl streams an entry's data. */
-const STREAM_CHUNK = 64 * 1024;
+/** Bytes per read when yauzl streams an entry's data (fewer, larger reads: each is a trip to the thread pool). */
+const STREAM_CHUNK = 256 * 1024;
 
 /**
  * Lets yauzl read through a {@link ByteSource} (`yauzl.fromRandomAccessReader`), so that our

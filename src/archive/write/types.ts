@@ -6,11 +6,25 @@
 import type { FileSystem } from '../../fs/index.js';
 
 /**
- * The bytes of one source, in any of the forms a caller is likely to have at hand: a whole buffer,
- * a (sync or async) iterable of chunks, or a readable stream (Node `Readable`, a `readable-stream`
- * instance or any object that is async-iterable over chunks).
+ * A source that reads into buffers the writer lends it, as a file handle does: the writer reuses
+ * two buffers of 1 MiB for every such source, so a large archive allocates nothing per chunk
+ * (and leaves the garbage collector no gigabytes of spent chunks to catch up with). The writer
+ * calls `readInto` again only after the previous call settled, and `close` once at the end or
+ * when the write fails (after any running `readInto` settled).
  */
-export type ZipSourceData = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
+export interface ZipChunkReader {
+  /** Fills `buffer` from its start with the next bytes and resolves how many (0 at the end). Must not keep `buffer`. */
+  readInto(buffer: Buffer): Promise<number>;
+  /** Releases what the source holds; its failure is ignored. */
+  close?(): void | Promise<void>;
+}
+
+/**
+ * The bytes of one source, in any of the forms a caller is likely to have at hand: a whole buffer,
+ * a (sync or async) iterable of chunks, a readable stream (Node `Readable`, a `readable-stream`
+ * instance or any object that is async-iterable over chunks), or a {@link ZipChunkReader}.
+ */
+export type ZipSourceData = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array> | NodeJS.ReadableStream | ZipChunkReader;
 
 /**
  * A named byte source to archive. The writer calls {@link ZipSource.open} exactly once, when the
@@ -75,7 +89,7 @@ export interface WriteZipOptions {
   readonly bufferSize: number;
   /** The archive comment (at most 65535 UTF-8 bytes; ASCII is safest, as readers may decode it as CP437). */
   readonly comment?: string;
-  /** The modification time given to every entry (default: the time of the call). Stored as DOS time in UTC fields, 2-second resolution, clamped to 1980-2043. */
+  /** The modification time given to every entry (default: the time of the call). Stored as DOS time in UTC fields, 2-second resolution, clamped to 1980-2107. */
   readonly modifiedAt?: Date;
   /** Called with an entry's name before its source is opened. May return a promise, which is awaited. */
   onEntryStart?(name: string): void | Promise<void>;
@@ -91,6 +105,15 @@ export interface WriteZipOptions {
   readonly stallTimeoutMs?: number;
   /** Cancels the write: it then fails with `ERR_ABORTED` and cleans up as on any failure. */
   readonly signal?: AbortSignal;
+  /**
+   * Levels 1 to 9: how many blocks of 1 MiB are compressed at once, on libuv's thread pool (see
+   * {@link writeZip}). Default: the number of cores plus one, at most one less than the pool's
+   * threads (3 on a 2-core machine with the default pool of 4). `1` compresses on one thread.
+   * An integer from 1 to 64. The archive's bytes do not depend on it.
+   */
+  readonly concurrency?: number;
+  /** Also compute the SHA-256 of the whole archive, as written (`ZipWriteResult.sha256`). Default false. */
+  readonly hashArchive?: boolean;
 }
 
 /** Options of {@link writeZipToFile}: those of {@link writeZip} plus where the file goes. */
@@ -107,4 +130,6 @@ export interface ZipWriteResult {
   readonly bytes: number;
   /** One record per entry, in archive order (final entries last). */
   readonly entries: readonly ZipEntryStats[];
+  /** SHA-256 of the archive's bytes, lower-case hex: only with `hashArchive`. */
+  readonly sha256?: string;
 }

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { BackupConformanceError, fail } from '../../errors.js';
 import { nodeFileSystem, type FileHandle } from '../../fs/index.js';
 import { describeValue } from './_internals/describe-value.js';
@@ -8,6 +7,7 @@ import { readWriteZipOptions } from './_internals/write-zip-settings.js';
 import type { WriteZipToFileOptions, ZipSource, ZipWriteResult } from './types.js';
 import { writeZipWithSettings } from './write-zip.js';
 import { errnoOf } from './_internals/errno-of.js';
+import { claimTemporary, releaseTemporary } from './stale-temporaries.js';
 
 const FILE_SYSTEM_METHODS = ['open', 'rename', 'unlink', 'syncDir'] as const;
 
@@ -19,15 +19,16 @@ function outputFailed(what: string, path: string, cause: unknown): BackupConform
 
 /**
  * Writes the archive of `sources` to the file `path`, atomically: it is written to a temporary
- * file beside the target (`.<name>.<random>.tmp`, created exclusively with `fileMode`), which is
- * fsynced, closed and renamed over `path`, after which the directory is fsynced. All disk access
- * goes through `options.fs`.
+ * file beside the target (`.<name>.<pid>-<random>.tmp`, created exclusively with `fileMode`),
+ * which is fsynced, closed and renamed over `path`, after which the directory is fsynced. All
+ * disk access goes through `options.fs`.
  *
  * On any failure the temporary file is removed and nothing new is at `path`; a file already at
  * `path` is left untouched until the rename replaces it. (Should the directory fsync fail after
  * the rename, the new file is removed as well, so the failed call leaves no file at `path`.)
  * If the removal of the temporary file itself fails, or the process dies, a `.tmp` file may
- * remain; its name starts with a dot and ends in `.tmp` so a clean-up can find it.
+ * remain; its name starts with a dot, names the writing process and ends in `.tmp`, so that
+ * `removeStaleTemporaries` can find it once that process is gone.
  *
  * Besides the errors of {@link writeZip}: `ERR_INVALID_OUTPUT` when `path` is not a non-empty
  * string, and `ERR_OUTPUT_FAILED` for any failure of the disk: the temporary file cannot be
@@ -60,11 +61,12 @@ export async function writeZipToFile(
 
   const target = resolve(path);
   const directory = dirname(target);
-  const temporary = join(directory, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = claimTemporary(target);
   let handle: FileHandle | undefined;
   try {
     handle = await fs.open(temporary, 'wx', fileMode);
   } catch (error) {
+    releaseTemporary(temporary);
     throw outputFailed('creating a temporary file for', target, error);
   }
 
@@ -84,5 +86,7 @@ export async function writeZipToFile(
     if (handle !== undefined) await handle.close().catch(() => {});
     await fs.unlink(renamed ? target : temporary).catch(() => {});
     throw error instanceof BackupConformanceError ? error : outputFailed('writing', target, error);
+  } finally {
+    releaseTemporary(temporary);
   }
 }

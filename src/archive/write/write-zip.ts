@@ -1,22 +1,18 @@
-import { ZipArchive } from 'archiver';
-import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import { createHash, type Hash } from 'node:crypto';
 import { BackupConformanceError, fail } from '../../errors.js';
-import { archivedEntry } from './_internals/archived-entry.js';
 import { BufferedOutput } from './_internals/buffered-output.js';
 import { checkSource, type CheckedSource } from './_internals/checked-source.js';
 import { describeValue } from './_internals/describe-value.js';
+import { type EntryEncoder, ParallelDeflateEncoder, StoredEncoder } from './_internals/entry-encoders.js';
 import { EntryNames } from './_internals/entry-names.js';
-import { MeteredSource } from './_internals/metered-source.js';
-import { useNativeCrc32InArchiver } from './_internals/native-crc32.js';
+import { FileHandleWritable } from './_internals/file-handle-writable.js';
+import { type MeteredSource, ReaderBuffers, meterSource } from './_internals/metered-source.js';
 import { sourceFailure } from './_internals/source-failure.js';
-import { ARCHIVER_HIGH_WATER_MARK, SOURCE_CLOSE_GRACE_MS, ZLIB_CHUNK_SIZE } from './_internals/tuning.js';
+import { READER_CHUNK_BYTES, SOURCE_CLOSE_GRACE_MS } from './_internals/tuning.js';
 import { readWriteZipOptions, type WriteZipSettings } from './_internals/write-zip-settings.js';
+import { type WrittenEntry, ZIP64_LIMIT, centralFileHeader, dataDescriptor, dosDateTime, endRecords, localFileHeader } from './_internals/zip-records.js';
 import type { WriteZipOptions, ZipEntryStats, ZipFinalEntry, ZipSource, ZipWriteResult } from './types.js';
 import { validateOutput } from './validate-output.js';
-
-/** Regular file, rw-r--r--: restores never meet a symlink or an executable. */
-const ENTRY_MODE = 0o644;
 
 type SourceList = Iterable<ZipSource> | AsyncIterable<ZipSource>;
 
@@ -43,8 +39,7 @@ function iteratorOf(sources: unknown): AsyncIterator<unknown> | Iterator<unknown
 }
 
 /**
- * Streams a ZIP archive of `sources` into `out`, with archiver 8 doing the ZIP encoding and
- * everything around it made dependable:
+ * Streams a ZIP archive of `sources` into `out`, with everything around it made dependable:
  *
  * - **Arguments** are checked before anything is touched: the options (`compressionLevel`:
  *   `ERR_INVALID_COMPRESSION_LEVEL`; `bufferSize`: `ERR_INVALID_BUFFER_SIZE`; not an object, an
@@ -54,9 +49,19 @@ function iteratorOf(sources: unknown): AsyncIterator<unknown> | Iterator<unknown
  * - **Entries**: level 0 writes STORED entries (method 0), levels 1 to 9 DEFLATE (method 8). Every
  *   entry gets the same mtime (`modifiedAt`) and the mode of a regular file 0644 (Unix). Sources
  *   are opened one at a time, in order, and read once; their size, CRC-32 and SHA-256 are measured
- *   on the way ({@link ZipEntryStats}). Chunks are passed on without copying, so a source must not
- *   reuse a chunk's memory after yielding it (the writer notices, and fails with
- *   `ERR_SOURCE_CHANGED`, when the bytes archived differ from the bytes it measured).
+ *   on the way ({@link ZipEntryStats}). A source must not reuse a chunk's memory after yielding
+ *   it (the writer notices, and fails with `ERR_SOURCE_CHANGED`, when the bytes archived differ
+ *   from the bytes it measured).
+ * - **Every core**: levels 1 to 9 compress each entry in blocks of 1 MiB, several at once on
+ *   libuv's thread pool, and join the blocks into one standard DEFLATE stream (pigz's method:
+ *   each block primed with the 32 KiB before it, sync-flushed; see `ParallelDeflateEncoder`).
+ *   `concurrency` sets how many blocks are in flight; the archive's bytes do not depend on it.
+ * - **The container** is written here (`zip-records.ts`, after APPNOTE), not by archiver: archiver
+ *   (through compress-commons) compresses every entry itself, with one zlib stream per entry, and
+ *   has no way to take data that is already compressed, so it cannot use the blocks compressed in
+ *   parallel. The records are few because every entry is written the same way: streamed with a
+ *   data descriptor, UTF-8 name, Unix mode, ZIP64 only where a field overflows (an entry declared
+ *   or found to be 4 GiB or more, offsets beyond 4 GiB, 65 535 entries or more).
  * - **Interoperability**: the result is a standard ZIP (unzip, Python's zipfile and Java's `ZipFile`
  *   read it at every level). Entries are streamed, so their CRC and sizes follow the data in a data
  *   descriptor; Java's streaming `ZipInputStream` (which OrientDB's own restore uses) refuses a
@@ -65,12 +70,13 @@ function iteratorOf(sources: unknown): AsyncIterator<unknown> | Iterator<unknown
  * - **Output**: `out` receives chunks of exactly `bufferSize` bytes, the last one smaller, and no
  *   `write()` follows one that returned false until `'drain'`. On success `out` is ended and the
  *   promise resolves only once it has finished (and closed, for a stream that closes: an
- *   `fs.WriteStream`'s descriptor is released by then).
+ *   `fs.WriteStream`'s descriptor is released by then). The memory held is about `bufferSize`
+ *   plus `concurrency + 1` blocks of 1 MiB and their compressed output, whatever the sizes.
  *
- * Failures reject with a coded error, and leave nothing running: the archiver is aborted, the
- * current source stream destroyed, and `out` destroyed (without an error argument, so no
- * `'error'` reaches a caller that has no listener) — what `out` received is not an archive and
- * must be discarded. The codes:
+ * Failures reject with a coded error, and leave nothing running: the current source stream is
+ * destroyed and `out` destroyed (without an error argument, so no `'error'` reaches a caller
+ * that has no listener) — what `out` received is not an archive and must be discarded. Blocks
+ * still being compressed finish on their own and are dropped. The codes:
  * - `ERR_OUTPUT_FAILED`: `out` emitted `'error'`, a write callback failed, `out` closed early, or it
  *   accepted no data for `stallTimeoutMs` (the cause is kept);
  * - `ERR_SOURCE_CHANGED`: a source vanished (`ENOENT` from `open()` or its stream), delivered a
@@ -84,9 +90,6 @@ function iteratorOf(sources: unknown): AsyncIterator<unknown> | Iterator<unknown
  *   report to be made);
  * - `ERR_ABORTED`: `signal` was aborted.
  *
- * Side effect: the first call makes archiver's CRC-32 use zlib's native code (see
- * `useNativeCrc32InArchiver`; same results, three times faster).
- *
  * @param out - where the archive goes: any writable stream
  * @param sources - the entries, in order: an array, an iterable or an async iterable
  * @param options - see {@link WriteZipOptions}; `compressionLevel` and `bufferSize` are required
@@ -98,7 +101,7 @@ export async function writeZip(out: NodeJS.WritableStream, sources: SourceList, 
 
 /**
  * {@link writeZip} with options already checked (used by `writeZipToFile`, which checks its own
- * options first).
+ * options first, and by tests that change the internal settings).
  *
  * @internal
  */
@@ -115,19 +118,32 @@ export async function writeZipWithSettings(out: NodeJS.WritableStream, sources: 
 
 /** One archive being written. */
 class ZipWriter {
-  private readonly archive: ZipArchive;
   private readonly output: BufferedOutput;
   private readonly names = new EntryNames();
   private readonly entries: ZipEntryStats[] = [];
+  private readonly written: WrittenEntry[] = [];
+  private readonly dos: { readonly time: number; readonly date: number };
   private readonly failed: Promise<never>;
   private rejectFailed!: (error: BackupConformanceError) => void;
   private failure: BackupConformanceError | undefined;
   private current: { readonly name: string; readonly metered: MeteredSource } | undefined;
-  private finalizing = false;
+  /** Bytes of the archive emitted so far: the offset of the next record. */
+  private offset = 0;
+  /** The whole archive's hash, with `hashArchive`. */
+  private readonly archiveHash: Hash | undefined;
+  /** The buffers reader sources fill, shared by the entries (one source is read at a time). */
+  private readonly readerBuffers = new ReaderBuffers(READER_CHUNK_BYTES);
   private succeeded = false;
 
   private readonly onAbort = (): void => {
     this.fail(abortedError(this.settings.signal!));
+  };
+
+  /** Hands a piece of the archive to the output, in order. */
+  private readonly emit = async (piece: Buffer): Promise<void> => {
+    this.offset += piece.length;
+    this.archiveHash?.update(piece);
+    await this.race(this.output.write(piece));
   };
 
   constructor(
@@ -138,53 +154,29 @@ class ZipWriter {
       this.rejectFailed = reject;
     });
     this.failed.catch(() => {});
-    useNativeCrc32InArchiver();
-    this.output = new BufferedOutput(out, settings.bufferSize, settings.stallTimeoutMs, (error) => this.fail(error));
-    this.archive = new ZipArchive({
-      comment: settings.comment,
-      highWaterMark: ARCHIVER_HIGH_WATER_MARK,
-      zlib: { level: settings.compressionLevel, chunkSize: ZLIB_CHUNK_SIZE },
-    });
-    // archiver reports a missing file only as a warning and drops the entry: treat it as the
-    // failure it is. Its errors (an entry or zlib failing) fail the write.
-    this.archive.on('warning', (warning) => this.fail(sourceFailure(warning, this.current?.name)));
-    this.archive.on('error', (error) => this.fail(fail('ERR_OUTPUT_FAILED', `archiver failed: ${messageOf(error)}`, { cause: error })));
+    this.dos = dosDateTime(settings.modifiedAt);
+    this.archiveHash = settings.hashArchive ? createHash('sha256') : undefined;
+    // Our file writer keeps nothing once a write's callback ran: its buffers can be reused.
+    this.output = new BufferedOutput(out, settings.bufferSize, settings.stallTimeoutMs, (error) => this.fail(error), out instanceof FileHandleWritable);
     settings.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   async run(sources: AsyncIterator<unknown> | Iterator<unknown>): Promise<ZipWriteResult> {
-    const pumping = this.pump();
-    pumping.catch(() => {});
     try {
       await this.addSources(sources);
       await this.addFinalEntries();
-      this.finalizing = true;
-      // Completion is observed through the pump (the output finishing); finalize()'s own promise
-      // resolves before the output is flushed, and its failures also arrive as 'error'.
-      this.archive.finalize().catch(() => {});
-      await this.race(pumping);
+      await this.writeCentralDirectory();
+      await this.race(this.output.end());
+      if (this.failure !== undefined) throw this.failure;
       this.succeeded = true;
-      return { bytes: this.output.bytesWritten, entries: this.entries };
+      return { bytes: this.output.bytesWritten, entries: this.entries, ...(this.archiveHash === undefined ? {} : { sha256: this.archiveHash.digest('hex') }) };
     } catch (error) {
       const failure = this.fail(error instanceof BackupConformanceError ? error : sourceFailure(error, this.current?.name));
-      await pumping.catch(() => {});
       await this.sourceClosed();
       throw failure;
     } finally {
       this.settings.signal?.removeEventListener('abort', this.onAbort);
     }
-  }
-
-  /** Moves the archive from archiver to the output, then ends the output. */
-  private async pump(): Promise<void> {
-    try {
-      for await (const chunk of this.archive as AsyncIterable<Buffer>) await this.output.write(chunk);
-    } catch (error) {
-      throw this.fail(error instanceof BackupConformanceError ? error : fail('ERR_OUTPUT_FAILED', `archiver failed: ${messageOf(error)}`, { cause: error }));
-    }
-    if (this.failure !== undefined) throw this.failure;
-    if (!this.finalizing) throw this.fail(fail('ERR_OUTPUT_FAILED', 'archiver ended before the archive was finalized'));
-    await this.output.end();
   }
 
   private async addSources(sources: AsyncIterator<unknown> | Iterator<unknown>): Promise<void> {
@@ -230,45 +222,83 @@ class ZipWriter {
     }
   }
 
+  /** Writes one entry: local header, data, data descriptor; then reports it. */
   private async addEntry(source: CheckedSource): Promise<void> {
     const { name } = source;
     const started = performance.now();
     await this.callListener('onEntryStart', () => this.settings.onEntryStart?.(name));
     let metered: MeteredSource;
     try {
-      metered = new MeteredSource(name, source.size, source.open());
+      metered = meterSource(name, source.size, source.open(), this.readerBuffers, (error) => void this.fail(sourceFailure(error, name)));
     } catch (error) {
       throw sourceFailure(error, name);
     }
     this.current = { name, metered };
-    const onSourceError = (error: unknown): void => void this.fail(sourceFailure(error, name));
-    metered.input.on('error', onSourceError);
-    metered.stream.on('error', onSourceError);
-    const archived = once(this.archive, 'entry');
-    archived.catch(() => {});
-    this.archive.append(metered.stream as unknown as Readable, { name, date: this.settings.modifiedAt, mode: ENTRY_MODE });
-    await this.race(archived);
+
+    const nameBytes = Buffer.from(name, 'utf8');
+    const method = this.settings.compressionLevel === 0 ? 0 : 8;
+    const zip64Local = this.settings.forceZip64 || (source.size !== undefined && source.size >= ZIP64_LIMIT);
+    const localHeaderOffset = this.offset;
+    await this.emit(localFileHeader({ name: nameBytes, method, ...this.dos, zip64: zip64Local }));
+    const encoder: EntryEncoder =
+      method === 0
+        ? new StoredEncoder(this.emit)
+        : new ParallelDeflateEncoder(
+            { level: this.settings.compressionLevel, blockSize: this.settings.deflateBlockSize, concurrency: this.settings.concurrency },
+            this.emit,
+          );
+    for (;;) {
+      let chunk: Uint8Array | undefined;
+      try {
+        chunk = await this.race(metered.next());
+      } catch (error) {
+        throw error instanceof BackupConformanceError ? error : sourceFailure(error, name);
+      }
+      if (chunk === undefined) break;
+      await this.race(encoder.push(chunk));
+    }
+    const encoded = await this.race(encoder.end());
     this.current = undefined;
 
     const measured = metered.result;
-    const record = archivedEntry(this.archive, this.entries.length);
-    if (record.size !== measured.size || record.crc32 !== measured.crc32) {
+    if (encoded.size !== measured.size || encoded.crc32 !== measured.crc32) {
       throw fail('ERR_SOURCE_CHANGED', `the bytes archived for ${JSON.stringify(name)} differ from the bytes read (did the source reuse a chunk's memory?)`, {
-        details: { entry: name, measuredCrc32: measured.crc32, archivedCrc32: record.crc32 },
+        details: { entry: name, measuredCrc32: measured.crc32, archivedCrc32: encoded.crc32 },
       });
     }
+    const entry: WrittenEntry = {
+      name: nameBytes,
+      method,
+      ...this.dos,
+      crc32: measured.crc32,
+      compressedSize: encoded.compressedSize,
+      size: measured.size,
+      localHeaderOffset,
+      zip64Local,
+    };
+    await this.emit(dataDescriptor(entry));
+    this.written.push(entry);
     const stats: ZipEntryStats = {
       name,
       size: measured.size,
-      compressedSize: record.compressedSize,
+      compressedSize: encoded.compressedSize,
       crc32: measured.crc32,
       sha256: measured.sha256,
-      ratio: measured.size === 0 ? 0 : (1 - record.compressedSize / measured.size) * 100,
+      ratio: measured.size === 0 ? 0 : (1 - encoded.compressedSize / measured.size) * 100,
       elapsedMs: performance.now() - started,
-      method: record.method === 0 ? 0 : 8,
+      method,
     };
     this.entries.push(stats);
     await this.callListener('onEntry', () => this.settings.onEntry?.(stats));
+  }
+
+  /** The central directory and the end records, with the comment. */
+  private async writeCentralDirectory(): Promise<void> {
+    const directoryOffset = this.offset;
+    for (const entry of this.written) await this.emit(centralFileHeader(entry, this.settings.forceZip64));
+    const directorySize = this.offset - directoryOffset;
+    const comment = Buffer.from(this.settings.comment, 'utf8');
+    await this.emit(endRecords(this.written.length, directoryOffset, directorySize, comment, this.settings.forceZip64));
   }
 
   /** Calls a caller's function, awaiting a returned promise; its failure aborts the write. */
@@ -297,8 +327,6 @@ class ZipWriter {
     this.failure = error;
     this.rejectFailed(error);
     this.current?.metered.destroy();
-    this.archive.abort();
-    this.archive.destroy();
     this.output.abort(error);
     return error;
   }

@@ -3,13 +3,11 @@
  *
  * @packageDocumentation
  */
-import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validateOutputPath } from '../../archive/write/index.js';
 import { type Database, isTransientFile } from '../../engine/index.js';
 import { asCodedError, fail } from '../../errors.js';
-import { nodeFileSystem } from '../../fs/index.js';
 import { BACKUP_SYNTAX, parseBackupArguments } from '../backup-arguments.js';
 import { type ConsoleCommand, expectArguments, secondsSince } from '../console-command.js';
 import type { ConsoleSession } from '../console-session.js';
@@ -21,8 +19,8 @@ async function databaseBytes(db: Database): Promise<number> {
   if (directory === null) return 0;
   let total = 0;
   try {
-    for (const entry of await nodeFileSystem.readdir(directory)) {
-      if (entry.isFile && !isTransientFile(entry.name)) total += (await nodeFileSystem.stat(join(directory, entry.name))).size;
+    for (const entry of await db.storage.fs.readdir(directory)) {
+      if (entry.isFile && !isTransientFile(entry.name)) total += (await db.storage.fs.stat(join(directory, entry.name))).size;
     }
   } catch {
     return 0;
@@ -31,7 +29,7 @@ async function databaseBytes(db: Database): Promise<number> {
 }
 
 async function fullBackup(session: ConsoleSession, db: Database, output: string, level: number | undefined, bufferSize: number | undefined): Promise<void> {
-  const target = await validateOutputPath(session.resolvePath(output));
+  const target = await validateOutputPath(session.resolvePath(output), db.storage.fs);
   session.print(`Backing current database to: database ${basename(output)}`);
   await session.drained();
   const bar = session.io.isTty ? new ProgressBar(session.io.stdout, await databaseBytes(db), (session.io.stdout as { columns?: number }).columns ?? 80) : null;
@@ -79,7 +77,7 @@ export const restoreCommand: ConsoleCommand = {
     const path = session.resolvePath(source!);
     let isDirectory: boolean;
     try {
-      isDirectory = (await stat(path)).isDirectory();
+      isDirectory = (await db.storage.fs.stat(path)).isDirectory;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw fail('ERR_ARCHIVE_NOT_FOUND', `Nothing to restore at '${path}'`, { details: { path } });
       throw asCodedError(error, 'ERR_IO', `Cannot read '${path}': ${(error as Error).message}`);

@@ -9,11 +9,22 @@ function isNodeStyleWritable(out: NodeJS.WritableStream): boolean {
   return typeof (out as { writableFinished?: unknown }).writableFinished === 'boolean';
 }
 
+/** A fill buffer is allocated whole up to this size; a larger `bufferSize` grows it as needed. */
+const EAGER_FILL_BYTES = 4 * 1024 * 1024;
+
+/** Delivered buffers kept for reuse, when the output is known not to keep them. */
+const SPARE_BUFFERS = 2;
+
 /**
  * Delivers the archive to the caller's output in chunks of exactly `bufferSize` bytes (the last
  * one smaller), like OrientDB's `BufferedOutputStream`, while honouring backpressure: after a
- * `write()` that returns false nothing more is written until `'drain'`. The memory it holds is at
- * most `bufferSize` bytes plus the chunk being assembled.
+ * `write()` that returns false nothing more is written until `'drain'`.
+ *
+ * Every chunk written is copied into the buffer being filled before `write()` resolves, so a
+ * caller may reuse its memory afterwards (the writer reads sources into buffers it reuses). The
+ * memory held is the buffer being filled (at most `bufferSize` bytes); with `recycle` (an output
+ * known to keep nothing once a write's callback has run, like our file writer) up to two
+ * delivered buffers are reused too, so that a long archive allocates no new buffers at all.
  *
  * It also watches the output: an `'error'` event, a write callback with an error, a close before
  * the end, or no progress for `stallTimeoutMs` fail the output with `ERR_OUTPUT_FAILED` (cause
@@ -23,9 +34,10 @@ export class BufferedOutput {
   /** Bytes handed to `out.write()` so far. */
   bytesWritten = 0;
 
-  private readonly pending: Buffer[] = [];
-  private pendingHead = 0;
-  private pendingBytes = 0;
+  /** The chunk being assembled, and how much of it is filled. */
+  private fill: Buffer | undefined;
+  private filled = 0;
+  private readonly spare: Buffer[] = [];
   private failure: Error | undefined;
   private ending = false;
   private done = false;
@@ -48,22 +60,38 @@ export class BufferedOutput {
     private readonly bufferSize: number,
     private readonly stallTimeoutMs: number,
     private readonly onFailure: (error: BackupConformanceError) => void,
+    private readonly recycle = false,
   ) {
     out.on('error', this.onError);
     out.on('close', this.onClose);
   }
 
-  /** Takes a chunk of the archive; resolves once the output can take more. */
-  async write(chunk: Buffer): Promise<void> {
+  /** Takes a chunk of the archive (copying it); resolves once the output can take more. */
+  async write(chunk: Uint8Array): Promise<void> {
     this.throwIfFailed();
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= this.bufferSize) await this.deliver(this.take(this.bufferSize));
+    let at = 0;
+    while (at < chunk.length) {
+      const fill = this.room(chunk.length - at);
+      const count = Math.min(chunk.length - at, fill.length - this.filled);
+      fill.set(chunk.subarray(at, at + count), this.filled);
+      this.filled += count;
+      at += count;
+      if (this.filled === this.bufferSize) {
+        this.fill = undefined;
+        this.filled = 0;
+        await this.deliver(fill);
+      }
+    }
   }
 
   /** Writes what is left, ends the output and resolves once it has finished (and closed, for streams that close). */
   async end(): Promise<void> {
-    if (this.pendingBytes > 0) await this.deliver(this.take(this.pendingBytes));
+    if (this.filled > 0) {
+      const last = this.fill!.subarray(0, this.filled);
+      this.fill = undefined;
+      this.filled = 0;
+      await this.deliver(last);
+    }
     this.throwIfFailed();
     this.ending = true;
     const completion = this.wait((settle) => {
@@ -93,52 +121,46 @@ export class BufferedOutput {
   abort(reason: Error): void {
     if (this.done) return;
     if (this.failure === undefined) this.failure = reason;
-    this.pending.length = 0;
-    this.pendingHead = 0;
-    this.pendingBytes = 0;
+    this.fill = undefined;
+    this.filled = 0;
+    this.spare.length = 0;
     for (const waiter of [...this.waiters]) waiter.cancel(reason);
     const destroy = (this.out as { destroy?: unknown }).destroy;
     if (typeof destroy === 'function') (destroy as () => void).call(this.out);
   }
 
-  /** Exactly `length` pending bytes, copying only when they span several chunks. */
-  private take(length: number): Buffer {
-    const head = this.pending[this.pendingHead]!;
-    let piece: Buffer;
-    if (head.length >= length) {
-      piece = head.subarray(0, length);
-      if (head.length === length) this.pendingHead++;
-      else this.pending[this.pendingHead] = head.subarray(length);
-    } else {
-      piece = Buffer.allocUnsafe(length);
-      let filled = 0;
-      while (filled < length) {
-        const next = this.pending[this.pendingHead]!;
-        const wanted = length - filled;
-        if (next.length <= wanted) {
-          next.copy(piece, filled);
-          filled += next.length;
-          this.pendingHead++;
-        } else {
-          next.copy(piece, filled, 0, wanted);
-          this.pending[this.pendingHead] = next.subarray(wanted);
-          filled = length;
-        }
-      }
+  /**
+   * The buffer being filled, with room for at least one more byte: a spare one, a new one of
+   * `bufferSize` bytes (or, for a large `bufferSize`, one that grows by doubling towards it).
+   */
+  private room(wanted: number): Buffer {
+    const current = this.fill;
+    if (current !== undefined && this.filled < current.length) return current;
+    if (current !== undefined) {
+      const grown = Buffer.allocUnsafe(Math.min(this.bufferSize, current.length * 2));
+      current.copy(grown, 0, 0, this.filled);
+      this.fill = grown;
+      return grown;
     }
-    this.pendingBytes -= length;
-    if (this.pendingHead === this.pending.length) {
-      this.pending.length = 0;
-      this.pendingHead = 0;
-    }
-    return piece;
+    const size = this.bufferSize <= EAGER_FILL_BYTES ? this.bufferSize : Math.min(this.bufferSize, Math.max(EAGER_FILL_BYTES, wanted));
+    this.fill = (size === this.bufferSize ? this.spare.pop() : undefined) ?? Buffer.allocUnsafe(size);
+    return this.fill;
   }
 
   private async deliver(piece: Buffer): Promise<void> {
     this.throwIfFailed();
     let accepted: boolean;
+    const reusable = this.recycle && piece.length === this.bufferSize && this.bufferSize <= EAGER_FILL_BYTES;
     try {
-      accepted = this.out.write(piece, this.onWritten);
+      accepted = this.out.write(
+        piece,
+        reusable
+          ? (error?: Error | null) => {
+              this.onWritten(error);
+              if (!error && this.spare.length < SPARE_BUFFERS) this.spare.push(piece);
+            }
+          : this.onWritten,
+      );
     } catch (error) {
       this.fail('writing to the output failed', error);
       throw this.failure;

@@ -15,8 +15,8 @@ function reasonToRefuse(name: string): string | undefined {
   if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) return `it is longer than ${MAX_NAME_BYTES} UTF-8 bytes`;
   if (CONTROL_CHARACTER.test(name)) return 'it contains NUL or another control character';
   if (name.includes('\\')) return 'it contains a backslash (ZIP names use "/")';
-  // archiver silently strips a leading "word:" (a drive letter, but also "db:"), so a colon could
-  // rename the entry behind our back; colons are also invalid in Windows file names.
+  // Tools read a leading "word:" as a drive letter (archiver strips it, so "db:" would rename the
+  // entry), and colons are invalid in Windows file names.
   if (name.includes(':')) return 'it contains a colon (drive letters and Windows-invalid names)';
   if (name.startsWith('/')) return 'it is absolute';
   for (const segment of name.split('/')) {

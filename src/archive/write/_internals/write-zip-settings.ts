@@ -3,6 +3,7 @@ import { validateBufferSize } from '../validate-buffer-size.js';
 import { validateCompressionLevel } from '../validate-compression-level.js';
 import type { WriteZipOptions, ZipEntryStats, ZipFinalEntry } from '../types.js';
 import { describeValue } from './describe-value.js';
+import { DEFLATE_BLOCK_SIZE, MAX_DEFLATE_CONCURRENCY, defaultDeflateConcurrency } from './tuning.js';
 
 /** The default of {@link WriteZipOptions.stallTimeoutMs}. */
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
@@ -25,6 +26,8 @@ const WRITE_ZIP_KEYS = [
   'finalEntries',
   'stallTimeoutMs',
   'signal',
+  'concurrency',
+  'hashArchive',
 ] as const;
 
 /** {@link WriteZipOptions} checked and completed with defaults. */
@@ -39,6 +42,14 @@ export interface WriteZipSettings {
   /** `Infinity` when the caller asked never to time out. */
   readonly stallTimeoutMs: number;
   readonly signal: AbortSignal | undefined;
+  /** DEFLATE blocks compressed at once (levels 1 to 9). */
+  readonly concurrency: number;
+  /** Hash the whole archive as it is written. */
+  readonly hashArchive: boolean;
+  /** @internal bytes per DEFLATE block ({@link DEFLATE_BLOCK_SIZE}); tests make it small. */
+  readonly deflateBlockSize: number;
+  /** @internal write every ZIP64 structure even where nothing overflows; tests use it to cover ZIP64 without 4 GiB of data. */
+  readonly forceZip64: boolean;
 }
 
 function invalid(what: string, value: unknown, expected: string): never {
@@ -92,6 +103,13 @@ export function readWriteZipOptions(options: unknown, extraKeys: readonly string
   const signal = given.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) invalid('signal', signal, 'an AbortSignal');
 
+  const concurrency = given.concurrency ?? defaultDeflateConcurrency();
+  if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_DEFLATE_CONCURRENCY) {
+    invalid('concurrency', concurrency, `an integer from 1 to ${MAX_DEFLATE_CONCURRENCY}`);
+  }
+  const hashArchive = given.hashArchive ?? false;
+  if (typeof hashArchive !== 'boolean') invalid('hashArchive', hashArchive, 'a boolean');
+
   return {
     compressionLevel,
     bufferSize,
@@ -102,5 +120,9 @@ export function readWriteZipOptions(options: unknown, extraKeys: readonly string
     finalEntries: optionalFunction('finalEntries', given.finalEntries),
     stallTimeoutMs: stall,
     signal,
+    concurrency,
+    hashArchive,
+    deflateBlockSize: DEFLATE_BLOCK_SIZE,
+    forceZip64: false,
   };
 }
