@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Database } from '../../src/engine/index.js';
-import { CRASH_CLASSES, type CrashReport, crashContent, prng } from '../../src/engine/testing/crash-writer.js';
+import { CRASH_CLASSES, type CrashReport, crashContent } from '../../src/engine/testing/crash-writer.js';
+import { seededRandom } from '../../src/testing/seeded-random.js';
 import { FAST, tempDir } from './_helpers.js';
 
 /** The compiled writer (test/global-setup.ts builds dist/ from the same sources before the tests). */
@@ -115,7 +116,7 @@ async function verify(directory: string, known: Map<string, Known>, deleted: Set
 /** Databases crashed and reopened `trials` times in all, each up to {@link TRIALS_PER_DATABASE} times in a row. */
 async function chain(chainIndex: number, trials: number): Promise<TrialOutcome[]> {
   const dir = await tempDir('engine-crash-');
-  const random = prng(SEED + chainIndex * 7919);
+  const random = seededRandom((SEED + chainIndex * 7919) >>> 0).next;
   try {
     let directory = '';
     let known = new Map<string, Known>();

@@ -7,19 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConsoleRun } from '../../adapter.js';
 import { scenario } from '../../scenario.js';
+import { seededRandom as random } from '../../support/random.js';
 import { BACKUP_EXECUTED, describeRun, errorLines, lines, restoredDump } from './support.js';
-
-/** A small seeded generator (mulberry32): the same seed gives the same inputs. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Fragments random lines are made of: real commands (every path relative to the working

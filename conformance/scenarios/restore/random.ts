@@ -1,43 +1,14 @@
 /**
- * A small seeded random generator for property scenarios: every choice derives from the
- * scenario's seed, so a failure replays with the same seed.
+ * The restore property scenarios' random data (conformance/support/random.ts underneath): every
+ * choice derives from the scenario's seed, so a failure replays with the same seed.
  *
  * @packageDocumentation
  */
 import type { JsonObject, JsonValue } from '../../adapter.js';
+import { Random as BaseRandom } from '../../support/random.js';
 
-/** Random choices from one seed (mulberry32). */
-export class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  /** One of `items`. */
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
-  }
-
-  /** True with probability `p`. */
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
+/** The restore area's random data: short strings and JSON documents, from one seed. */
+export class Random extends BaseRandom {
   /** A short string with some non-ASCII characters. */
   string(maxLength = 24): string {
     const alphabet = 'abcxyzABC 019_-éü✓日本\u00a0"\\\n';

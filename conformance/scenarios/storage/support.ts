@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import type { JsonObject, RecordData, Role } from '../../adapter.js';
 import type { ScenarioContext } from '../../scenario.js';
+import { seededRandom } from '../../support/random.js';
+
+export { seededRandom };
 
 /** The canonical dump, parsed (`spec/adapter.md`). */
 export interface ParsedDump {
@@ -45,18 +48,6 @@ export function ridParts(rid: string): { clusterId: number; position: number } {
   const match = /^#(\d+):(\d+)$/.exec(rid);
   assert.ok(match !== null, `${JSON.stringify(rid)} is not a RID of the form #<clusterId>:<position>`);
   return { clusterId: Number(match[1]), position: Number(match[2]) };
-}
-
-/** A deterministic random number generator (mulberry32): floats in [0, 1) from a 32-bit seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Shuffles a copy of `items` with `random` (Fisher-Yates). */

@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { Database } from '../database.js';
 import { PAGE_SIZE } from '../constants.js';
 import type { JsonObject } from '../documents.js';
+import { seededRandom } from '../../testing/seeded-random.js';
 
 /** One class per writer loop; the loops run concurrently, so their commits share fsyncs. */
 export const CRASH_CLASSES = ['LoopA', 'LoopB'] as const;
@@ -47,18 +48,6 @@ export type CrashReport =
 export function crashContent(loop: number, seq: number, size: number): JsonObject {
   const unit = `${loop}:${seq}|`;
   return { loop, seq, pad: unit.repeat(Math.ceil(size / unit.length)).slice(0, size) };
-}
-
-/** A small seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function report(line: CrashReport): void {
@@ -104,7 +93,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const db = await Database.open(`plocal:${directory}`, 'admin', 'admin', CRASH_WRITER_OPTIONS);
   const live = await Promise.all(CRASH_CLASSES.map((_, loop) => liveRecords(db, loop)));
   report({ t: 'ready' });
-  const random = prng(Number(seedText));
+  const random = seededRandom(Number(seedText) >>> 0).next;
   const first = Number(firstText);
   await Promise.all(CRASH_CLASSES.map((_, loop) => writerLoop(db, loop, live[loop]!, random, first + loop * 1_000_000)));
 }

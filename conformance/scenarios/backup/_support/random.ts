@@ -1,49 +1,14 @@
 /**
- * Seeded randomness for the backup property scenarios: every choice derives from the scenario's
- * seed, so that a failure replays from the seed it prints.
+ * The backup property scenarios' random data (conformance/support/random.ts underneath): every
+ * choice derives from the scenario's seed, so that a failure replays from the seed it prints.
  *
  * @packageDocumentation
  */
 import type { JsonObject, JsonValue } from '../../../adapter.js';
+import { Random as BaseRandom } from '../../../support/random.js';
 
-/** A small, fast, seeded generator (mulberry32). */
-export class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  /** True with probability `p`. */
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  /** One element of a non-empty array. */
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
-  }
-
-  /** An integer in [min, max], log-uniformly distributed (small values as likely as large ones per decade). */
-  logInt(min: number, max: number): number {
-    const value = Math.floor(Math.exp(Math.log(min) + this.next() * (Math.log(max + 1) - Math.log(min))));
-    return Math.min(max, Math.max(min, value));
-  }
-
+/** The backup area's random data: strings and JSON documents of every kind, from one seed. */
+export class Random extends BaseRandom {
   /** A string of `length` characters mixing ASCII, accents, CJK, emoji, quotes and control characters. */
   string(length: number): string {
     const pieces = ['a', 'b', 'z', ' ', '0', '9', '"', '\\', '\n', '\t', '\u0001', 'é', 'ß', '漢', '字', '🙂', '/', '{', '}', '%'];

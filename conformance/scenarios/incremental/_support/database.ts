@@ -6,18 +6,9 @@
 import assert from 'node:assert/strict';
 import type { Connection, RecordData } from '../../../adapter.js';
 import { delay } from '../../../assertions.js';
+import { seededRandom } from '../../../support/random.js';
 
-/** A small, seeded pseudo-random generator (mulberry32): every choice of a scenario derives from `ctx.seed`. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
