@@ -10,6 +10,14 @@ function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoExcep
   return error;
 }
 
+/** `data`, or a zero-padded copy of it when it is shorter than `size`. */
+function atLeast(data: Buffer, size: number): Buffer {
+  if (size <= data.length) return data;
+  const grown = Buffer.alloc(size);
+  data.copy(grown);
+  return grown;
+}
+
 /**
  * File contents with spare capacity, so that appends do not copy the whole file each time, and an
  * undo log of the changes since the last `sync()`, from which the durable contents are rebuilt.
@@ -65,11 +73,7 @@ class FileNode {
     let size = this.size;
     for (let i = this.undo.length - 1; i >= 0; i--) {
       const change = this.undo[i]!;
-      if (change.size > data.length) {
-        const grown = Buffer.alloc(change.size);
-        data.copy(grown);
-        data = grown;
-      }
+      data = atLeast(data, change.size);
       const end = change.position + change.bytes.length;
       for (let sector = Math.floor(change.position / SECTOR_SIZE) * SECTOR_SIZE; sector < end; sector += SECTOR_SIZE) {
         if (random() < 0.5) continue;
@@ -79,11 +83,7 @@ class FileNode {
       }
       if (random() >= 0.5) size = change.size;
     }
-    if (size > data.length) {
-      const grown = Buffer.alloc(size);
-      data.copy(grown);
-      data = grown;
-    }
+    data = atLeast(data, size);
     return data.subarray(0, size);
   }
 
@@ -93,11 +93,7 @@ class FileNode {
     let size = this.size;
     for (let i = this.undo.length - 1; i >= 0; i--) {
       const change = this.undo[i]!;
-      if (change.size > data.length) {
-        const grown = Buffer.alloc(change.size);
-        data.copy(grown);
-        data = grown;
-      }
+      data = atLeast(data, change.size);
       change.bytes.copy(data, change.position);
       size = change.size;
     }

@@ -1,8 +1,7 @@
 /**
  * Databases and directory snapshots for the restore tests.
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../../../src/engine/index.js';
@@ -41,22 +40,5 @@ export async function mutate(db: Database): Promise<void> {
   await db.createUser('someone', 'secret', 'writer');
 }
 
-/** Every file under `root` (relative path -> size and SHA-256), recursively; `skip` names top-level entries to leave out. */
-export async function treeState(root: string, skip: readonly string[] = []): Promise<Record<string, string>> {
-  const state: Record<string, string> = {};
-  const walk = async (relative: string): Promise<void> => {
-    for (const entry of await readdir(join(root, relative), { withFileTypes: true })) {
-      const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (relative === '' && skip.includes(entry.name)) continue;
-      if (entry.isDirectory()) {
-        state[`${name}/`] = 'dir';
-        await walk(name);
-      } else {
-        const path = join(root, name);
-        state[name] = `${(await stat(path)).size}:${createHash('sha256').update(await readFile(path)).digest('hex')}`;
-      }
-    }
-  };
-  await walk('');
-  return state;
-}
+/** Every file under `root`, recursively (the conformance scenarios' own helper). */
+export { treeState } from '../../../conformance/scenarios/restore/support.js';
