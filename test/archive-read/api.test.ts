@@ -13,7 +13,7 @@ import {
   resolveArchiveLimits,
 } from '../../src/archive/read/index.js';
 import { buildZip, DIRECTORY_ATTRIBUTES, type EntrySpec, FIXED_DOS_DATE } from '../../fixtures/scripts/zip-forge.js';
-import { FaultyFileSystem } from './helpers/faulty-fs.js';
+import { FaultyFileSystem } from '../../src/fs/index.js';
 import { MemoryFileSystem } from './helpers/memory-fs.js';
 import { outcome } from './helpers/outcome.js';
 
@@ -269,11 +269,11 @@ describe('fault injection: the Nth FileSystem call fails', () => {
   it('every failure point ends in a coded error (ERR_IO), never a crash, and nothing outside the target', async () => {
     const clean = new FaultyFileSystem(memoryWith(BASE));
     await extractArchive('/in/a.zip', '/out/target', { fs: clean });
-    expect(clean.calls).toBeGreaterThan(20);
+    expect(clean.counted).toBeGreaterThan(20);
     for (const persistent of [false, true]) {
-      for (let failAt = 1; failAt <= clean.calls; failAt += 1) {
+      for (let failAt = 1; failAt <= clean.counted; failAt += 1) {
         const memory = memoryWith(BASE);
-        const fs = new FaultyFileSystem(memory, failAt, persistent);
+        const fs = new FaultyFileSystem(memory, { failAt, persistent });
         const result = await outcome(() => extractArchive('/in/a.zip', '/out/target', { fs }));
         const what = `call ${failAt}${persistent ? ' onwards' : ''}`;
         if (result.ok) {

@@ -224,3 +224,46 @@ describe('the order of the checks (BACKUP-026)', () => {
     expect((await stat(target('existing.zip'))).size).toBe('yesterday'.length);
   });
 });
+
+describe('refusal messages say what was received', () => {
+  // The spec asserts codes; these messages are what a person reads when a call is refused, so
+  // each names the offending value the way a reader would describe it.
+  const received = async (call: Promise<unknown>, code: string): Promise<string> => (await expectCode(call, code)).message;
+
+  it('describes a wrong output by its kind', async () => {
+    const cases: [unknown, string][] = [
+      [42, 'received 42'],
+      [12n, 'received 12n'],
+      [true, 'received true'],
+      [Symbol.iterator, 'received Symbol(Symbol.iterator)'],
+    ];
+    for (const [out, text] of cases) {
+      expect(await received(db.backup(out as never, null, null, null), 'ERR_INVALID_OUTPUT')).toContain(text);
+    }
+  });
+
+  it('describes wrong options by their kind', async () => {
+    const cases: [unknown, string][] = [
+      ['snapshot', 'received "snapshot"'],
+      [[], 'received an array'],
+      [new Map(), 'received a Map object'],
+      [() => {}, 'received a function'],
+      [7, 'received 7'],
+    ];
+    for (const [options, text] of cases) {
+      expect(await received(db.backup(target('m.zip'), options as never, null, null), 'ERR_INVALID_OPTIONS')).toContain(text);
+    }
+    expect(await received(db.backup(target('m.zip'), { mode: 'slow' }, null, null), 'ERR_INVALID_OPTIONS')).toContain('received "slow"');
+    expect(await received(db.backup(target('m.zip'), { stallTimeoutMs: 0.5 }, null, null), 'ERR_INVALID_OPTIONS')).toContain('received 0.5');
+    expect(await received(db.backup(target('m.zip'), { onLocked: {} }), 'ERR_INVALID_OPTIONS')).toContain('received an object');
+    expect(await received(db.backup(target('m.zip'), null, Object.create(null) as never, null), 'ERR_INVALID_ARGUMENT')).toContain('received a null-prototype object');
+  });
+
+  it('names every unknown option key, in the singular or the plural', async () => {
+    expect(await received(db.backup(target('m.zip'), { colour: 1 }, null, null), 'ERR_INVALID_OPTIONS')).toContain('Unknown backup option "colour"; the options are mode, stallTimeoutMs');
+    const plural = await received(db.backup(target('m.zip'), { colour: 1, size: 2 }), 'ERR_INVALID_OPTIONS');
+    expect(plural).toContain('Unknown backup options "colour", "size"');
+    expect(plural).toContain('the options are compressionLevel, bufferSize, onLocked, onMessage, mode, stallTimeoutMs');
+    expect(await namesIn(dir.path)).not.toContain('m.zip');
+  });
+});

@@ -7,10 +7,12 @@
  * - it also picks up `test/mutation/*.mutation.ts`, the conformance suite ordered for mutation;
  * - failed tests are retried twice (see `retry` below);
  * - a setup file (hook-coverage.ts) that keeps mutants reached from hooks from counting as static;
- * - files run in a fixed order: the conformance suite first (it drives the mutation run; it kills
- *   most mutants, with its quickest scenarios first), then the unit tests, quick ones first and
- *   the slow sweeps last. Stryker stops a mutant's run at its first failing test, so a mutant
- *   killed early costs little (vitest's own order would start with the slowest files).
+ * - files run in a fixed order: first the unit tests that take about a second in all (a mutant
+ *   they kill skips the conformance suite, which costs up to a minute for a mutant that every
+ *   scenario reaches), then the conformance suite (it drives the mutation run and kills most
+ *   mutants, its quickest scenarios first), then the slower unit tests, the slow sweeps last.
+ *   Stryker stops a mutant's run at its first failing test, so a mutant killed early costs little
+ *   (vitest's own order would start with the slowest files).
  */
 import { fileURLToPath } from 'node:url';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -20,16 +22,17 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Test files in the order they run (paths from the repository root); files not listed run last, by name. */
 export const MUTATION_FILE_ORDER: readonly string[] = [
-  'test/mutation/conformance.mutation.ts',
   'test/backup/manifest.test.ts',
   'test/backup/arguments.test.ts',
   'test/engine/primitives.test.ts',
   'test/incremental/chain-file-name.test.ts',
   'test/incremental/chain-format.test.ts',
   'test/restore/page-scanner.test.ts',
-  'test/restore/checks.test.ts',
   'test/verify/verify.test.ts',
   'test/engine/freeze.test.ts',
+  'test/incremental/verify-chain.test.ts',
+  'test/mutation/conformance.mutation.ts',
+  'test/restore/checks.test.ts',
   'test/backup/output-faults.test.ts',
   'test/restore/recovery.test.ts',
   'test/restore/restore-to-new.test.ts',
@@ -37,7 +40,6 @@ export const MUTATION_FILE_ORDER: readonly string[] = [
   'test/engine/snapshot.test.ts',
   'test/engine/urls-and-lifecycle.test.ts',
   'test/incremental/chain-lock.test.ts',
-  'test/incremental/verify-chain.test.ts',
   'test/backup/archive.test.ts',
   'test/incremental/incremental-backup.test.ts',
   'test/incremental/stage-chain.test.ts',

@@ -10,10 +10,9 @@ import { cp, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../src/engine/index.js';
-import { nodeFileSystem } from '../../src/fs/index.js';
+import { FaultyFileSystem, nodeFileSystem, type FileHandle, type FileSystem } from '../../src/fs/index.js';
 import { backupToFile } from './_helpers/backup-file.js';
 import { FAST, mutate, seededDatabase, tempDir } from './_helpers/databases.js';
-import { FaultyFileSystem } from './_helpers/faulty-fs.js';
 
 let work: { path: string; cleanup: () => Promise<void> };
 let archive: string;
@@ -35,12 +34,12 @@ beforeAll(async () => {
   old = await db.dump();
   await db.close();
   const probe = await copyTemplate('probe');
-  const fs = new FaultyFileSystem(nodeFileSystem);
+  const fs = new FaultyFileSystem(nodeFileSystem, undefined, { record: true });
   const session = await Database.open(`plocal:${probe}`, 'admin', 'admin', { ...FAST, fs });
   const before = fs.calls.length;
   await session.restore(archive);
   await session.close();
-  calls = fs.calls.slice(before);
+  calls = fs.calls.slice(before).map((call) => `${call.operation} ${call.paths.join(' ')}`);
   commitAt = calls.findIndex((call) => call.includes('COMMITTED'));
   expect(commitAt).toBeGreaterThan(0);
 });
@@ -54,6 +53,46 @@ async function copyTemplate(name: string): Promise<string> {
   await mkdir(join(work.path, name));
   await cp(template, directory, { recursive: true });
   return directory;
+}
+
+/**
+ * Node's file system, keeping the handles still open. After a simulated crash the session cannot
+ * close its files (every call fails); a real crash would have the kernel close them, so the trial
+ * does it through {@link OpenHandles.closeAll} rather than leave them to the garbage collector.
+ */
+interface OpenHandles {
+  readonly fs: FileSystem;
+  closeAll(): Promise<void>;
+}
+
+function openHandles(): OpenHandles {
+  const open = new Set<FileHandle>();
+  const fs: FileSystem = {
+    ...nodeFileSystem,
+    async open(...args) {
+      const handle = await nodeFileSystem.open(...args);
+      open.add(handle);
+      return {
+        read: (...a) => handle.read(...a),
+        write: (...a) => handle.write(...a),
+        sync: () => handle.sync(),
+        truncate: (length) => handle.truncate(length),
+        stat: () => handle.stat(),
+        close: async () => {
+          open.delete(handle);
+          await handle.close();
+        },
+      };
+    },
+  };
+  return {
+    fs,
+    async closeAll() {
+      const left = [...open];
+      open.clear();
+      await Promise.all(left.map((handle) => handle.close().catch(() => undefined)));
+    },
+  };
 }
 
 /** Opens the database in `directory` on the healthy disk and returns its dump (after checking it takes a write). */
@@ -70,15 +109,16 @@ async function reopenedDump(directory: string): Promise<string> {
 
 async function trial(n: number, persistent: boolean): Promise<{ outcome: 'resolved' | 'rejected'; dump: string; leftovers: string[] }> {
   const directory = await copyTemplate(`trial-${persistent ? 'crash' : 'fault'}-${n}`);
-  const fs = new FaultyFileSystem(nodeFileSystem);
+  const disk = openHandles();
+  const fs = new FaultyFileSystem(disk.fs);
   const session = await Database.open(`plocal:${directory}`, 'admin', 'admin', { ...FAST, fs });
-  // Count from where the restore starts, as in the fault-free run.
-  const offset = fs.calls.length;
-  fs.arm({ failAt: offset + n, persistent });
+  // Count from where the restore starts, as in the fault-free run (arming counts from zero).
+  fs.arm({ failAt: n, persistent });
   let outcome: 'resolved' | 'rejected' = 'resolved';
   await session.restore(archive).catch(() => void (outcome = 'rejected'));
   await session.close().catch(() => undefined);
   fs.heal();
+  await disk.closeAll();
   const dump = await reopenedDump(directory);
   const leftovers = (await readdir(join(directory, '..'))).filter((name) => name !== 'db');
   return { outcome, dump, leftovers };

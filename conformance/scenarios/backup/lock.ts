@@ -1,5 +1,6 @@
 /**
- * The lock, failing outputs and concurrent writers and backups (BACKUP-042 to BACKUP-048).
+ * The lock, failing outputs and concurrent writers and backups (BACKUP-042 to BACKUP-048,
+ * BACKUP-064 and BACKUP-065), and writes in flight when a backup is called (BACKUP-031).
  *
  * @packageDocumentation
  */
@@ -15,6 +16,9 @@ import {
   expectRestoresTo,
   expectSettles,
   expectUnlocked,
+  settlesIn,
+  text,
+  UNLOCKED_MS,
   fileOutput,
   fill,
   namesIn,
@@ -190,6 +194,96 @@ const concurrent = scenario({
   },
 });
 
+const closedWhileHeld = scenario({
+  id: 'backup/held-write-fails-when-its-connection-closes',
+  title: 'closing a connection whose write a backup holds resolves under the lock and fails that write with ERR_DATABASE_CLOSED; other held writes complete',
+  requirements: ['BACKUP-064'],
+  async run(ctx) {
+    const { conn, other } = await setUp(ctx);
+    const third = await ctx.impl.openDatabase(ctx.urlOf('db'), 'admin', 'admin');
+    let abandoned: Promise<Awaited<ReturnType<typeof outcomeOf>>> | undefined;
+    let kept: Promise<unknown> | undefined;
+    let atLock = '';
+    const underLock = { closed: false, abandonedSettled: false };
+    await conn.backup(fileOutput(ctx.path('b.zip')), null, async () => {
+      if (abandoned !== undefined) return;
+      atLock = await third.dump();
+      abandoned = outcomeOf(other.insert(ITEM, { abandoned: true }));
+      kept = probeWrite(third, { kept: true });
+      await expectHeld(abandoned, 'a write from the connection about to close');
+      underLock.closed = await settlesIn(other.close(), UNLOCKED_MS);
+      underLock.abandonedSettled = await settlesIn(abandoned, UNLOCKED_MS);
+    }, null);
+    assert.ok(abandoned !== undefined && kept !== undefined, 'the callable should have been called');
+    assert.ok(underLock.closed, 'close() should resolve while the backup still holds the lock');
+    assert.ok(underLock.abandonedSettled, 'the held write of the closed connection should settle while the backup still holds the lock');
+    const outcome = await abandoned;
+    assert.ok(!outcome.ok, 'the held write of the closed connection should be refused, it resolved');
+    expectErrorCode(outcome.error, 'ERR_DATABASE_CLOSED', 'the held write of the closed connection');
+    await expectSettles(kept, "another connection's held write, once the backup resolved");
+    const contents = (await conn.scan(ITEM)).map((record) => record.content);
+    assert.ok(!contents.some((content) => content['abandoned'] === true), 'the refused write should not be in the database');
+    assert.ok(contents.some((content) => content['kept'] === true), "the other connection's held write should be in the database");
+    await expectRestoresTo(conn, ctx.path('b.zip'), atLock, 'the archive, restored,');
+  },
+});
+
+/** Writes issued, not awaited, just before a backup is called. */
+const IN_FLIGHT_WRITES = 12;
+
+const writesInFlight = scenario({
+  id: 'backup/writes-in-flight-at-call',
+  title: 'writes still in progress when a backup is called all complete, none lands while the callable runs, and the archive holds exactly the dump at the lock',
+  requirements: ['BACKUP-031', 'BACKUP-046'],
+  async run(ctx) {
+    const { conn, other } = await setUp(ctx);
+    const third = await ctx.impl.openDatabase(ctx.urlOf('db'), 'admin', 'admin');
+    const writes = Array.from({ length: IN_FLIGHT_WRITES }, (_, i) => outcomeOf(other.insert(ITEM, { inFlight: i, text: text(6000, i) })));
+    let atLock: string | undefined;
+    let atEnd: string | undefined;
+    await conn.backup(fileOutput(ctx.path('b.zip')), null, async () => {
+      if (atLock !== undefined) return;
+      atLock = await third.dump();
+      await delay(100);
+      atEnd = await third.dump();
+    }, null);
+    for (const [i, result] of (await Promise.all(writes)).entries()) {
+      assert.ok(result.ok, `write ${i}, in flight when the backup was called, should resolve`);
+    }
+    assert.equal(await conn.count(ITEM), 20 + IN_FLIGHT_WRITES, 'every write in flight should be in the database');
+    assert.ok(atLock !== undefined, 'the callable should have been called');
+    assert.equal(atEnd, atLock, 'no write should land while the callable runs: the dump at its end should equal the dump at its start');
+    await expectRestoresTo(conn, ctx.path('b.zip'), atLock, 'the archive, restored,');
+  },
+});
+
+const closedDuringBackup = scenario({
+  id: 'backup/database-closed-during-its-backup',
+  title: 'closing the only connection inside its backup\'s callable resolves under the lock; the backup fails with ERR_DATABASE_CLOSED leaving nothing, or gives a whole archive; the database opens again unchanged',
+  requirements: ['BACKUP-065'],
+  async run(ctx) {
+    const conn = await ctx.newDatabase('db');
+    await fill(conn, 20, 300);
+    const before = await conn.dump();
+    let closedUnderLock: boolean | undefined;
+    const outcome = await outcomeOf(
+      conn.backup(fileOutput(ctx.path('b.zip')), null, async () => {
+        closedUnderLock ??= await settlesIn(conn.close(), UNLOCKED_MS);
+      }, null),
+    );
+    assert.equal(closedUnderLock, true, 'close() of the connection backing up should resolve while its backup holds the lock');
+    const reopened = await ctx.impl.openDatabase(ctx.urlOf('db'), 'admin', 'admin');
+    assert.equal(await reopened.dump(), before, 'the database should open again with the dump it had at the lock');
+    if (outcome.ok) {
+      await expectRestoresTo(reopened, ctx.path('b.zip'), before, 'the archive of the backup whose connection closed, restored,');
+    } else {
+      expectErrorCode(outcome.error, 'ERR_DATABASE_CLOSED', 'the backup whose connection closed under the lock');
+      assert.deepEqual(await namesIn(ctx.workdir), ['db'], 'the failed backup should leave nothing at or beside its target');
+    }
+    await expectUnlocked(reopened, 'a write after the database was opened again');
+  },
+});
+
 export default [
   releasedOnSuccess,
   streamFailure,
@@ -201,4 +295,7 @@ export default [
   freezeHoldsScenario({}),
   freezeHoldsScenario({ mode: 'freeze' }),
   concurrent,
+  closedWhileHeld,
+  closedDuringBackup,
+  writesInFlight,
 ];

@@ -637,6 +637,59 @@ export const backupControls: readonly NegativeControl[] = [
       return kept;
     },
   ),
+  negativeControl({
+    name: 'close-waits-out-held-writes',
+    breaks: ['BACKUP-064'],
+    description: 'lets close() resolve at once but closes the connection only after its pending writes settled, so a write held by a backup lands after the close',
+    wrap: (factory: Factory) =>
+      wrapFactory(factory, {
+        connection: (inner) => {
+          const pending = new Set<Promise<unknown>>();
+          const track = <T>(write: Promise<T>): Promise<T> => {
+            pending.add(write);
+            const forget = (): void => void pending.delete(write);
+            write.then(forget, forget);
+            return write;
+          };
+          return {
+            insert: (className, content) => track(inner.insert(className, content)),
+            update: (rid, content) => track(inner.update(rid, content)),
+            delete: (rid) => track(inner.delete(rid)),
+            close: async () => {
+              if (pending.size === 0) return inner.close();
+              void Promise.allSettled([...pending]).then(() => inner.close());
+            },
+          };
+        },
+      }),
+  }),
+  negativeControl({
+    name: 'close-waits-for-own-backup',
+    breaks: ['BACKUP-065'],
+    description: 'makes close() of a connection wait until its own running backup settled',
+    wrap: (factory: Factory) =>
+      wrapFactory(factory, {
+        connection: (inner) => {
+          const running = new Set<Promise<unknown>>();
+          return {
+            backup: (...args: BackupArgs) => {
+              const backup = inner.backup(...args);
+              const settled = backup.then(
+                () => undefined,
+                () => undefined,
+              );
+              running.add(settled);
+              void settled.then(() => running.delete(settled));
+              return backup;
+            },
+            close: async () => {
+              await Promise.all([...running]);
+              return inner.close();
+            },
+          };
+        },
+      }),
+  }),
 ];
 
 /** The MUST requirements no control breaks, with the reason (none expected). */

@@ -1,0 +1,25 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { ReferenceImplementation } from '../src/adapter/reference-implementation.js';
+const dir = mkdtempSync(join(tmpdir(), 'co-'));
+const impl = new ReferenceImplementation({ scryptCost: 2 ** 4 } as any);
+const url = `plocal:${join(dir, 'db')}`;
+const conn = await impl.createDatabase(url);
+await conn.createClass('Item');
+for (let i = 0; i < 20; i++) await conn.insert('Item', { i });
+const other = await impl.openDatabase(url, 'admin', 'admin');
+let held: Promise<unknown> | undefined;
+const out = { kind: 'file', path: join(dir, 'b.zip') } as const;
+const r = await conn.backup(out, null, async () => {
+  held = other.insert('Item', { held: true }).then((v) => ({ ok: v }), (e) => ({ err: e.code }));
+  await new Promise((r) => setTimeout(r, 50));
+  await other.close();
+  const c = conn.close().then(() => 'closed', (e) => 'close failed ' + e.code);
+  console.log('close:', await Promise.race([c, new Promise((r) => setTimeout(() => r('close pending'), 1000))]));
+}, null).then((v) => ({ ok: v }), (e) => ({ err: e.code, msg: e.message }));
+console.log('backup:', r, 'held:', await held, readdirSync(dir));
+const again = await impl.openDatabase(url, 'admin', 'admin');
+console.log('count', await again.count('Item'));
+await again.close();
+await impl.dispose();
