@@ -35,12 +35,11 @@ export interface BackupSummary {
 export type BackupArguments = readonly unknown[];
 
 function checkDatabase(db: Database): { directory: string } {
-  if (db.isClosed) throw fail('ERR_DATABASE_CLOSED', `Database '${db.name}' is closed`);
+  // Refuses a closed session (ERR_DATABASE_CLOSED) before the permission.
   db.checkPermission('backup');
   const { directory } = db.storage;
-  if (db.storage.kind === 'memory' || directory === null) {
-    throw fail('ERR_UNSUPPORTED_STORAGE', `Backup is not supported for the memory: database '${db.name}'`);
-  }
+  // Only memory: databases have no directory.
+  if (directory === null) throw fail('ERR_UNSUPPORTED_STORAGE', `Backup is not supported for the memory: database '${db.name}'`);
   return { directory };
 }
 

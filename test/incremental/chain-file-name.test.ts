@@ -15,6 +15,12 @@ describe('chain file names (INCR-003)', () => {
     expect(chainTimestamp(moment)).toBe('1999-12-31-23-59-59');
   });
 
+  it('writes the year with four digits', () => {
+    const moment = new Date(Date.UTC(2000, 0, 1));
+    moment.setUTCFullYear(999);
+    expect(chainTimestamp(moment)).toBe('0999-01-01-00-00-00');
+  });
+
   it('tells chain files by their extension only', () => {
     expect(isChainFileName('a_2024-01-01-00-00-00_0_full.ibu')).toBe(true);
     expect(isChainFileName('anything.ibu')).toBe(true);
@@ -28,5 +34,7 @@ describe('chain file names (INCR-003)', () => {
     expect(indexFromFileName('db_2024-01-01-00-00-00_0_full.ibu')).toBe(0);
     expect(indexFromFileName('db_2024-01-01-00-00-00_17.ibu')).toBe(17);
     expect(indexFromFileName('renamed.ibu')).toBeUndefined();
+    expect(indexFromFileName('db_2024-01-01-00-00-00_3.ibu.bak')).toBeUndefined();
+    expect(indexFromFileName('db_2024-01-01-00-00-00_x_full.ibu')).toBeUndefined();
   });
 });
