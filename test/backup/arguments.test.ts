@@ -166,6 +166,19 @@ describe('outputs', () => {
     expect((await namesIn(inside)).filter((name) => name.endsWith('.zip'))).toEqual([]);
   });
 
+  it('tells a name inside that starts with two dots from the parent, and the parent from the inside', async () => {
+    const inside = join(dir.path, 'db');
+    await expectCode(db.backup(join(inside, '..x.zip')), 'ERR_BACKUP_TARGET_INSIDE_DATABASE');
+    // The parent and a file beside the database are outside: the parent is refused as a directory.
+    await expectCode(db.backup(join(inside, '..')), 'ERR_INVALID_OUTPUT');
+    await expectCode(db.backup(`${inside}/../`), 'ERR_INVALID_OUTPUT');
+  });
+
+  it('refuses a path with a NUL byte as an invalid output, inside the database or not', async () => {
+    await expectCode(db.backup(join(dir.path, 'db', 'x\u0000.zip')), 'ERR_INVALID_OUTPUT');
+    await expectCode(db.backup(join(dir.path, 'x\u0000.zip')), 'ERR_INVALID_OUTPUT');
+  });
+
   it('accepts a sibling whose name starts with the database directory name', async () => {
     await mkdir(target('db-backups'));
     await db.backup(join(dir.path, 'db-backups', 'x.zip'));
