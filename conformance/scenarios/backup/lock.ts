@@ -203,14 +203,13 @@ const closedWhileHeld = scenario({
     const third = await ctx.impl.openDatabase(ctx.urlOf('db'), 'admin', 'admin');
     let abandoned: Promise<Awaited<ReturnType<typeof outcomeOf>>> | undefined;
     let kept: Promise<unknown> | undefined;
-    let atLock = '';
     const underLock = { closed: false, abandonedSettled: false };
     await conn.backup(fileOutput(ctx.path('b.zip')), null, async () => {
       if (abandoned !== undefined) return;
-      atLock = await third.dump();
       abandoned = outcomeOf(other.insert(ITEM, { abandoned: true }));
       kept = probeWrite(third, { kept: true });
-      await expectHeld(abandoned, 'a write from the connection about to close');
+      // Long enough for the write to reach the lock; held writes are BACKUP-029's business.
+      await delay(10);
       underLock.closed = await settlesIn(other.close(), UNLOCKED_MS);
       underLock.abandonedSettled = await settlesIn(abandoned, UNLOCKED_MS);
     }, null);
@@ -224,7 +223,6 @@ const closedWhileHeld = scenario({
     const contents = (await conn.scan(ITEM)).map((record) => record.content);
     assert.ok(!contents.some((content) => content['abandoned'] === true), 'the refused write should not be in the database');
     assert.ok(contents.some((content) => content['kept'] === true), "the other connection's held write should be in the database");
-    await expectRestoresTo(conn, ctx.path('b.zip'), atLock, 'the archive, restored,');
   },
 });
 
