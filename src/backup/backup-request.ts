@@ -95,7 +95,8 @@ async function readTarget(out: unknown, context: BackupRequestContext): Promise<
     if (out.length > 0 && !out.includes('\u0000')) {
       const target = resolve(out);
       const fromDatabase = relative(resolve(context.directory), target);
-      if (fromDatabase === '' || (!isAbsolute(fromDatabase) && fromDatabase !== '..' && !fromDatabase.startsWith(`..${sep}`))) {
+      // '' (the directory itself) counts as inside.
+      if (!isAbsolute(fromDatabase) && fromDatabase !== '..' && !fromDatabase.startsWith(`..${sep}`)) {
         throw fail('ERR_BACKUP_TARGET_INSIDE_DATABASE', `The backup target ${target} lies inside the database directory ${context.directory}`, {
           details: { path: target, directory: context.directory },
         });

@@ -280,3 +280,45 @@ describe('refusal messages say what was received', () => {
     expect(await namesIn(dir.path)).not.toContain('m.zip');
   });
 });
+
+describe('refusal details name the argument or option at fault', () => {
+  it('for options, modes, stall timeouts and functions', async () => {
+    const unknown = await expectCode(db.backup(target('d.zip'), { colour: 1 }, null, null), 'ERR_INVALID_OPTIONS');
+    expect(unknown.details).toStrictEqual({ unknown: ['colour'] });
+    const notObject = await expectCode(db.backup(target('d.zip'), [] as never, null, null), 'ERR_INVALID_OPTIONS');
+    expect(notObject.details).toStrictEqual({});
+    expect((await expectCode(db.backup(target('d.zip'), { mode: 'slow' }, null, null), 'ERR_INVALID_OPTIONS')).details).toStrictEqual({ option: 'mode' });
+    expect((await expectCode(db.backup(target('d.zip'), { stallTimeoutMs: 0 }, null, null), 'ERR_INVALID_OPTIONS')).details).toStrictEqual({ option: 'stallTimeoutMs' });
+    const cases: [Promise<unknown>, string, string][] = [
+      [db.backup(target('d.zip'), null, 5 as never, null), 'ERR_INVALID_ARGUMENT', 'callable'],
+      [db.backup(target('d.zip'), null, null, 5 as never), 'ERR_INVALID_ARGUMENT', 'listener'],
+      [db.backup(target('d.zip'), { onLocked: 5 }), 'ERR_INVALID_OPTIONS', 'option onLocked'],
+      [db.backup(target('d.zip'), { onMessage: 5 }), 'ERR_INVALID_OPTIONS', 'option onMessage'],
+    ];
+    for (const [call, code, argument] of cases) {
+      const error = await expectCode(call, code);
+      expect(error.details).toStrictEqual({ argument });
+      expect(error.message).toContain(`The backup ${argument} must be a function or null`);
+    }
+  });
+
+  it('for a target inside the database: the resolved path and the directory', async () => {
+    const inside = join(dir.path, 'db');
+    const error = await expectCode(db.backup(join(inside, 'sub', '..', 'x.zip')), 'ERR_BACKUP_TARGET_INSIDE_DATABASE');
+    expect(error.details).toStrictEqual({ path: join(inside, 'x.zip'), directory: inside });
+    expect(error.message).toBe(`The backup target ${join(inside, 'x.zip')} lies inside the database directory ${inside}`);
+  });
+});
+
+describe('options objects and the stall timeout bound', () => {
+  it('accepts options without a prototype', async () => {
+    const options = Object.assign(Object.create(null) as Record<string, unknown>, { mode: 'snapshot' });
+    await db.backup(target('null-prototype.zip'), options, null, null);
+    expect(await namesIn(dir.path)).toContain('null-prototype.zip');
+  });
+
+  it('accepts the longest timer, 2^31 - 1 ms, and refuses one more', async () => {
+    await db.backup(target('longest.zip'), { stallTimeoutMs: 2 ** 31 - 1 }, null, null);
+    await expectCode(db.backup(target('longer.zip'), { stallTimeoutMs: 2 ** 31 }, null, null), 'ERR_INVALID_OPTIONS');
+  });
+});

@@ -12,14 +12,14 @@ describe('chainError', () => {
     expect(error.code).toBe('ERR_IO');
     expect(error.message).toBe('reading db_1.ibu failed');
     expect(error.cause).toBe(cause);
-    expect(error.details).toEqual({ directory: '/backups/db', file: 'db_1.ibu', index: 0 });
+    expect(error.details).toStrictEqual({ directory: '/backups/db', file: 'db_1.ibu', index: 0 });
   });
 
   it('leaves out what the defect does not know', () => {
     const error = chainError({ code: 'ERR_CHAIN_GAP', message: 'index 3 is missing', index: 3 }, '/backups/db');
-    expect(error.details).toEqual({ directory: '/backups/db', index: 3 });
+    expect(error.details).toStrictEqual({ directory: '/backups/db', index: 3 });
     expect('cause' in error).toBe(false);
     const noIndex = chainError({ code: 'ERR_CHAIN_EMPTY', message: 'no chain file' }, '/backups/db');
-    expect(noIndex.details).toEqual({ directory: '/backups/db' });
+    expect(noIndex.details).toStrictEqual({ directory: '/backups/db' });
   });
 });
