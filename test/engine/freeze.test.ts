@@ -54,6 +54,24 @@ describe('freeze and release', () => {
     await db.close();
   });
 
+  it('a release while a backup holds the writers does not let them go', async () => {
+    const { db, url } = await fresh();
+    await db.insert('Item', { n: 0 });
+    await db.freeze();
+    let heldAfterRelease: boolean | undefined;
+    let write: ReturnType<typeof track<unknown>> | undefined;
+    await db.backup(`${url.slice('plocal:'.length)}.zip`, null, async () => {
+      write = track(db.insert('Item', { n: 1 }));
+      await db.release();
+      await sleep(30);
+      heldAfterRelease = !write.settled;
+    }, null);
+    expect(heldAfterRelease).toBe(true);
+    await write!.promise;
+    expect(await db.count('Item')).toBe(2);
+    await db.close();
+  });
+
   it('fails writes at once with throwOnWrite, and only while that freeze lasts', async () => {
     const { db } = await fresh();
     await db.freeze(true);
