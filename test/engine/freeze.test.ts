@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Database, WAL_FILE } from '../../src/engine/index.js';
-import { type FileSystem, MemoryFileSystem } from '../../src/fs/index.js';
+import { FaultyFileSystem, type FileSystem, MemoryFileSystem } from '../../src/fs/index.js';
 import { FAST, expectCode } from './_helpers.js';
 
 let counter = 0;
@@ -69,6 +69,20 @@ describe('freeze and release', () => {
     expect(heldAfterRelease).toBe(true);
     await write!.promise;
     expect(await db.count('Item')).toBe(2);
+    await db.close();
+  });
+
+  it('that fails (its checkpoint hit a disk error) leaves the database unfrozen', async () => {
+    const fs = new FaultyFileSystem(new MemoryFileSystem());
+    const { db } = await fresh(fs);
+    await db.insert('Item', { n: 0 });
+    fs.arm({ failAt: 1, errno: 'EIO', persistent: true, operations: ['write', 'sync'] });
+    await expectCode(db.freeze(), 'ERR_IO');
+    fs.heal();
+    const write = track(db.insert('Item', { n: 1 }));
+    await sleep(50);
+    expect(write.settled).toBe(true);
+    await expectCode(db.release(), 'ERR_NOT_FROZEN');
     await db.close();
   });
 
