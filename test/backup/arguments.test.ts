@@ -289,14 +289,14 @@ describe('refusal details name the argument or option at fault', () => {
     expect(notObject.details).toStrictEqual({});
     expect((await expectCode(db.backup(target('d.zip'), { mode: 'slow' }, null, null), 'ERR_INVALID_OPTIONS')).details).toStrictEqual({ option: 'mode' });
     expect((await expectCode(db.backup(target('d.zip'), { stallTimeoutMs: 0 }, null, null), 'ERR_INVALID_OPTIONS')).details).toStrictEqual({ option: 'stallTimeoutMs' });
-    const cases: [Promise<unknown>, string, string][] = [
-      [db.backup(target('d.zip'), null, 5 as never, null), 'ERR_INVALID_ARGUMENT', 'callable'],
-      [db.backup(target('d.zip'), null, null, 5 as never), 'ERR_INVALID_ARGUMENT', 'listener'],
-      [db.backup(target('d.zip'), { onLocked: 5 }), 'ERR_INVALID_OPTIONS', 'option onLocked'],
-      [db.backup(target('d.zip'), { onMessage: 5 }), 'ERR_INVALID_OPTIONS', 'option onMessage'],
+    const cases: [() => Promise<unknown>, string, string][] = [
+      [() => db.backup(target('d.zip'), null, 5 as never, null), 'ERR_INVALID_ARGUMENT', 'callable'],
+      [() => db.backup(target('d.zip'), null, null, 5 as never), 'ERR_INVALID_ARGUMENT', 'listener'],
+      [() => db.backup(target('d.zip'), { onLocked: 5 }), 'ERR_INVALID_OPTIONS', 'option onLocked'],
+      [() => db.backup(target('d.zip'), { onMessage: 5 }), 'ERR_INVALID_OPTIONS', 'option onMessage'],
     ];
     for (const [call, code, argument] of cases) {
-      const error = await expectCode(call, code);
+      const error = await expectCode(call(), code);
       expect(error.details).toStrictEqual({ argument });
       expect(error.message).toContain(`The backup ${argument} must be a function or null`);
     }
