@@ -38,10 +38,8 @@ export function guardedListener(listener: ((message: string) => unknown) | undef
   if (listener === undefined) return () => {};
   return (message) => {
     try {
-      const result = listener(message);
-      if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
-        (result as PromiseLike<unknown>).then(undefined, () => {});
-      }
+      // Promise.resolve adopts a thenable and turns a throwing `then` getter into a rejection.
+      Promise.resolve(listener(message)).catch(() => {});
     } catch {
       // Ignored on purpose (spec/backup.md BACKUP-041): see the function's documentation.
     }

@@ -13,13 +13,12 @@
  */
 import { join } from 'node:path';
 import type { ZipChunkReader, ZipSource } from '../archive/write/index.js';
-import { type BackupConformanceError, fail, isCodedError } from '../errors.js';
+import { type BackupConformanceError, fail } from '../errors.js';
 import { DATA_FILE_EXTENSION, POSITION_MAP_FILE_EXTENSION, isTransientFile, type SnapshotFile, type StorageSnapshot } from '../engine/index.js';
 import type { FileSystem } from '../fs/index.js';
 
-function errnoOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && !code.startsWith('ERR_') ? code : undefined;
+function isEnoent(error: unknown): boolean {
+  return error instanceof Object && (error as { code?: unknown }).code === 'ENOENT';
 }
 
 function changed(name: string, what: string, details: Record<string, unknown> = {}): BackupConformanceError {
@@ -51,7 +50,7 @@ async function currentSize(fs: FileSystem, path: string): Promise<number | undef
   try {
     return (await fs.stat(path)).size;
   } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return undefined;
+    if (isEnoent(error)) return undefined;
     throw fail('ERR_IO', `Checking ${path} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
@@ -104,13 +103,14 @@ export function snapshotSource(snapshot: StorageSnapshot, fs: FileSystem, direct
  * cause chain) into `ERR_SOURCE_CHANGED`; other errors are returned unchanged.
  */
 export function sourceChangedOrSelf(error: unknown): unknown {
-  for (let cause: unknown = error, depth = 0; cause !== undefined && cause !== null && depth < 8; depth++) {
-    if (errnoOf(cause) === 'ENOENT') {
+  for (let cause: unknown = error, depth = 0; depth < 8; depth++) {
+    if (isEnoent(cause)) {
       const path = (cause as { path?: unknown }).path;
       const name = typeof path === 'string' ? path : 'a database file';
       return fail('ERR_SOURCE_CHANGED', `${name} vanished while the database was locked for a backup`, { cause: error, details: { file: name } });
     }
-    cause = isCodedError(cause) || cause instanceof Error ? (cause as Error).cause : undefined;
+    if (!(cause instanceof Error)) break;
+    cause = cause.cause;
   }
   return error;
 }

@@ -29,11 +29,24 @@ export interface ProcessLock {
 /** Tokens of the locks this process holds right now. */
 const heldTokens = new Set<string>();
 
-/** The lock file's content: the pid, and a token telling this process's own locks apart. */
-async function readLock(fs: FileSystem, path: string): Promise<{ pid: number; token: string } | undefined> {
+/**
+ * The owner a lock file's text names: a pid on the first line and, on the second, a token telling
+ * one process's locks apart; `undefined` when the first line is not a pid (a stale or garbled file).
+ */
+function parseLockOwner(text: string): { pid: number; token: string } | undefined {
+  const [pid, token = ''] = text.split('\n');
+  const digits = pid!.trim();
+  // Pid 0 is no process (kill(0, 0) would probe our own process group): such a lock is stale.
+  return /^[1-9]\d*$/.test(digits) ? { pid: Number(digits), token: token.trim() } : undefined;
+}
+
+/**
+ * The owner the lock file at `path` names, `undefined` when there is no file or it names no pid.
+ * The incremental chain's lock file has the same form and is read with this too.
+ */
+export async function readLockOwner(fs: FileSystem, path: string): Promise<{ pid: number; token: string } | undefined> {
   try {
-    const [pid = '', token = ''] = (await fs.readFile(path)).toString('utf8').split('\n');
-    return /^\d+$/.test(pid.trim()) ? { pid: Number(pid.trim()), token: token.trim() } : undefined;
+    return parseLockOwner((await fs.readFile(path)).toString('utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -73,7 +86,7 @@ async function takeLock(fs: FileSystem, directory: string): Promise<ProcessLock>
       return {
         async release(): Promise<void> {
           heldTokens.delete(token);
-          if ((await readLock(fs, path).catch(() => undefined))?.token === token) await fs.unlink(path).catch(() => undefined);
+          if ((await readLockOwner(fs, path).catch(() => undefined))?.token === token) await fs.unlink(path).catch(() => undefined);
         },
       };
     } catch (error) {
@@ -81,7 +94,7 @@ async function takeLock(fs: FileSystem, directory: string): Promise<ProcessLock>
         throw fail('ERR_IO', `Creating the lock file '${path}' failed: ${(error as Error).message}`, { cause: error });
       }
     }
-    const holder = await readLock(fs, path);
+    const holder = await readLockOwner(fs, path);
     const live = holder !== undefined && (holder.pid === process.pid ? heldTokens.has(holder.token) : isProcessAlive(holder.pid));
     if (live) {
       const who = holder.pid === process.pid ? 'this process (another storage object)' : `another process (pid ${holder.pid})`;

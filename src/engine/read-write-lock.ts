@@ -30,7 +30,8 @@ export class ReadWriteLock {
 
   /** Takes the exclusive hold if that is possible at once. */
   tryExclusive(): boolean {
-    if (this.writer || this.readers > 0 || this.queue.length > 0) return false;
+    // A non-empty queue needs no test here: its head waits only while someone holds the lock.
+    if (this.writer || this.readers > 0) return false;
     this.writer = true;
     return true;
   }
@@ -68,17 +69,14 @@ export class ReadWriteLock {
   }
 
   private drain(): void {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.writer) {
       const next = this.queue[0]!;
       if (next.exclusive) {
-        if (this.writer || this.readers > 0) return;
+        if (this.readers > 0) return;
         this.writer = true;
-        this.queue.shift();
-        next.resolve();
-        return;
+      } else {
+        this.readers++;
       }
-      if (this.writer) return;
-      this.readers++;
       this.queue.shift();
       next.resolve();
     }

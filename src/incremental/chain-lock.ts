@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { claimTemporary, releaseTemporary } from '../archive/write/stale-temporaries.js';
-import { isProcessAlive } from '../engine/process-lock.js';
+import { isProcessAlive, readLockOwner } from '../engine/process-lock.js';
 import { asCodedError, fail } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 
@@ -51,16 +51,6 @@ function inProgress(directory: string, who: string): Error {
     `An incremental backup into '${directory}' is running in ${who}; wait until it is finished`,
     { details: { directory } },
   );
-}
-
-async function readOwner(fs: FileSystem, path: string): Promise<{ pid: number; token: string } | undefined> {
-  try {
-    const [pid = '', token = ''] = (await fs.readFile(path)).toString('utf8').split('\n');
-    return /^\d+$/.test(pid.trim()) ? { pid: Number(pid.trim()), token: token.trim() } : undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 /** How long a lock file without a readable pid counts as being written by its owner. */
@@ -135,7 +125,7 @@ export async function acquireChainLock(fs: FileSystem, directory: string): Promi
   try {
     for (let attempt = 0; ; attempt++) {
       if (await createLockFile(fs, path, `${process.pid}\n${token}\n`)) break;
-      const owner = await readOwner(fs, path);
+      const owner = await readLockOwner(fs, path);
       if (owner !== undefined && owner.pid === process.pid && heldTokens.has(owner.token)) throw inProgress(directory, 'this process');
       if (owner !== undefined && owner.pid !== process.pid && isProcessAlive(owner.pid)) {
         throw inProgress(directory, `another process (pid ${owner.pid})`);
@@ -163,7 +153,7 @@ export async function acquireChainLock(fs: FileSystem, directory: string): Promi
       if (released) return;
       released = true;
       try {
-        if ((await readOwner(fs, path).catch(() => undefined))?.token === token) await fs.unlink(path).catch(() => undefined);
+        if ((await readLockOwner(fs, path).catch(() => undefined))?.token === token) await fs.unlink(path).catch(() => undefined);
       } finally {
         heldTokens.delete(token);
         running.delete(key);

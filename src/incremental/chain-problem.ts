@@ -23,7 +23,7 @@ export interface ChainProblem {
 /** The coded error for `problem`, its details naming the directory, the file and the index. */
 export function chainError(problem: ChainProblem, directory: string): BackupConformanceError {
   return fail(problem.code, problem.message, {
-    ...(problem.cause === undefined ? {} : { cause: problem.cause }),
+    cause: problem.cause,
     details: {
       directory,
       ...(problem.file === undefined ? {} : { file: problem.file }),

@@ -51,5 +51,6 @@ export async function listChainFiles(fs: FileSystem, directory: string): Promise
       if (target?.isFile === true) names.push(entry.name);
     }
   }
-  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // The default sort compares UTF-16 code units: the order of the names' bytes for ASCII names.
+  return names.sort();
 }

@@ -33,7 +33,7 @@ export interface ReadChainOptions {
  */
 export async function readChain(directory: string, options: ReadChainOptions): Promise<ChainFileFacts[]> {
   const names = await listChainFiles(options.fs, directory);
-  const inspect = { fs: options.fs, ...(options.limits === undefined ? {} : { limits: options.limits }) };
+  const inspect = { fs: options.fs, limits: options.limits };
   const files: ChainFileFacts[] = [];
   for (const name of names) files.push(await readChainManifest(directory, name, inspect));
   let wanted: ChainFileFacts[];

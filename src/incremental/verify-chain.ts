@@ -44,7 +44,7 @@ function label(facts: ChainFileFacts): string {
  */
 export async function verifyChain(dir: string, options: VerifyChainOptions = {}): Promise<VerifyResult> {
   const fs = options.fs ?? nodeFileSystem;
-  const read = { fs, ...(options.limits === undefined ? {} : { limits: options.limits }) };
+  const read = { fs, limits: options.limits };
   let files: ChainFileFacts[];
   try {
     await requireChainDirectory(fs, dir);

@@ -114,7 +114,7 @@ export async function spoolStream(fs: FileSystem, source: { stream: RestoreStrea
         written += bytes.length;
       }
     } catch (error) {
-      throw error instanceof BackupConformanceError ? error : streamError(error);
+      throw streamError(error);
     }
     if (source.guard.error !== undefined) throw streamError(source.guard.error);
   } finally {

@@ -106,8 +106,12 @@ describe('options', () => {
     ['stallTimeoutMs NaN', { stallTimeoutMs: Number.NaN }],
     ['stallTimeoutMs Infinity', { stallTimeoutMs: Number.POSITIVE_INFINITY }],
     ['stallTimeoutMs past the timer range', { stallTimeoutMs: 2 ** 31 }],
-  ])('refuses %s with ERR_INVALID_OPTIONS', async (_what, options) => {
-    await expectCode(db.backup(target('x.zip'), options as never, null, null), 'ERR_INVALID_OPTIONS');
+  ])('refuses %s with ERR_INVALID_OPTIONS, before the database is locked (BACKUP-025)', async (_what, options) => {
+    let calls = 0;
+    const messages: unknown[] = [];
+    await expectCode(db.backup(target('x.zip'), options as never, () => void calls++, { onMessage: (m: unknown) => void messages.push(m) }), 'ERR_INVALID_OPTIONS');
+    expect({ calls, messages }).toEqual({ calls: 0, messages: [] });
+    await expect(stat(target('x.zip'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('accepts null, {}, both modes and null values as defaults', async () => {
