@@ -104,7 +104,7 @@ class TooLarge extends Error {}
 
 async function readEntryBytes(archive: SafeArchive, entry: string, maxBytes: number): Promise<Buffer> {
   const declared = archive.index.entries.find((candidate) => candidate.name === entry)?.uncompressedSize ?? 0;
-  if (declared > maxBytes) throw new TooLarge(`the entry '${entry}' declares ${declared} bytes, more than the ${maxBytes} accepted`);
+  if (declared > maxBytes) throw new TooLarge(`has an entry '${entry}' that declares ${declared} bytes, more than the ${maxBytes} accepted`);
   const chunks: Buffer[] = [];
   for await (const chunk of archive.readEntry(entry)) chunks.push(chunk);
   return Buffer.concat(chunks);

@@ -51,6 +51,8 @@ export const MUTATION_FILE_ORDER: readonly string[] = [
   'test/incremental/chain-problem.test.ts',
   'test/incremental/chain-lock-unit.test.ts',
   'test/incremental/chain-reading.test.ts',
+  'test/incremental/inspect-chain-file.test.ts',
+  'test/incremental/evaluate-chain.test.ts',
   'test/backup/full-backup.test.ts',
   'test/mutation/conformance.mutation.ts',
   'test/faults/regressions.test.ts',
