@@ -75,3 +75,16 @@ export async function checkedDump(db: { dump(): Promise<string>; load(rid: strin
   }
   return dump;
 }
+
+/** Lets every pending promise callback run. */
+export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Records when the promise settles, so that a test can look without awaiting it. */
+export function watch<T>(promise: Promise<T>): { readonly settled: { value?: T; error?: unknown } | undefined } {
+  const state: { settled: { value?: T; error?: unknown } | undefined } = { settled: undefined };
+  promise.then(
+    (value) => (state.settled = { value }),
+    (error: unknown) => (state.settled = { error }),
+  );
+  return state;
+}

@@ -5,9 +5,7 @@ import { type CachedPage, PageCache, pageKey } from '../../src/engine/page-cache
 import { ReadWriteLock } from '../../src/engine/read-write-lock.js';
 import { WriteGate } from '../../src/engine/write-gate.js';
 import { TRANSIENT_FILE_PATTERNS, isTransientFile, parseRid } from '../../src/engine/index.js';
-import { expectCode } from './_helpers.js';
-
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { expectCode, tick } from './_helpers.js';
 
 describe('ReadWriteLock', () => {
   it('shares among readers, excludes a writer, and lets no reader overtake a waiting writer', async () => {

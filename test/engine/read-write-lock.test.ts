@@ -7,21 +7,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReadWriteLock } from '../../src/engine/read-write-lock.js';
-
-/** Lets every pending promise callback run. */
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { tick, watch } from './_helpers.js';
 
 type Kind = 'shared' | 'exclusive';
 
-/** Records when the promise settles, so that a test can look without awaiting it. */
-function watch<T>(promise: Promise<T>): { readonly settled: { value?: T; error?: unknown } | undefined } {
-  const state: { settled: { value?: T; error?: unknown } | undefined } = { settled: undefined };
-  promise.then(
-    (value) => (state.settled = { value }),
-    (error: unknown) => (state.settled = { error }),
-  );
-  return state;
-}
 
 describe('ReadWriteLock grants', () => {
   it('grants shared() and exclusive() on a free lock at once', async () => {

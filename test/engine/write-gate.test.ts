@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fail } from '../../src/errors.js';
 import { WriteGate } from '../../src/engine/write-gate.js';
-import { expectCode } from './_helpers.js';
-
-/** Lets pending promise callbacks run. */
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Tracks whether a promise has settled, and how. */
-function watch(promise: Promise<unknown>): { state: () => 'pending' | 'resolved' | 'rejected'; reason: () => unknown } {
-  let state: 'pending' | 'resolved' | 'rejected' = 'pending';
-  let reason: unknown;
-  promise.then(
-    () => (state = 'resolved'),
-    (error: unknown) => {
-      state = 'rejected';
-      reason = error;
-    },
-  );
-  return { state: () => state, reason: () => reason };
-}
+import { expectCode, tick, watch } from './_helpers.js';
 
 describe('WriteGate', () => {
   it('resolves idle() when the last of several writes ends, not the first', async () => {
@@ -28,11 +11,11 @@ describe('WriteGate', () => {
     const idle = watch(gate.idle());
     gate.leave();
     await tick();
-    expect(idle.state()).toBe('pending');
+    expect(idle.settled).toBeUndefined();
     expect(gate.activeWrites).toBe(1);
     gate.leave();
     await tick();
-    expect(idle.state()).toBe('resolved');
+    expect(idle.settled).toEqual({ value: undefined });
   });
 
   it('is frozen only between a freeze and its release, and holds never count as freezes', () => {
@@ -68,11 +51,11 @@ describe('WriteGate', () => {
     const second = watch(gate.enter({})!);
     gate.release();
     await tick();
-    expect(first.state()).toBe('pending');
+    expect(first.settled).toBeUndefined();
     expect(gate.activeWrites).toBe(0);
     gate.unhold();
     await tick();
-    expect([first.state(), second.state()]).toEqual(['resolved', 'resolved']);
+    expect([first.settled, second.settled]).toEqual([{ value: undefined }, { value: undefined }]);
     expect(gate.activeWrites).toBe(2);
   });
 
@@ -93,12 +76,11 @@ describe('WriteGate', () => {
     const error = fail('ERR_DATABASE_CLOSED', 'closed');
     gate.rejectWaiters(closing, error);
     await tick();
-    expect(mine.state()).toBe('rejected');
-    expect(mine.reason()).toBe(error);
-    expect(theirs.state()).toBe('pending');
+    expect(mine.settled?.error).toBe(error);
+    expect(theirs.settled).toBeUndefined();
     gate.unhold();
     await tick();
-    expect(theirs.state()).toBe('resolved');
+    expect(theirs.settled).toEqual({ value: undefined });
     expect(gate.activeWrites).toBe(1);
   });
 
@@ -110,8 +92,7 @@ describe('WriteGate', () => {
     const error = fail('ERR_DATABASE_CLOSED', 'closed');
     gate.close(error);
     await tick();
-    expect(waiting.state()).toBe('rejected');
-    expect(waiting.reason()).toBe(error);
+    expect(waiting.settled?.error).toBe(error);
     expect(gate.frozen).toBe(false);
     expect(() => gate.enter({})).toThrow(error);
   });
