@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { type ArchiveLimits, openArchive } from '../archive/read/index.js';
+import { type ArchiveLimits, type SafeArchive, openArchive } from '../archive/read/index.js';
 import { PAGE_SIZE } from '../engine/constants.js';
 import { asCodedError, fail } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
@@ -24,9 +24,24 @@ export interface AppliedFile {
   readonly metadata: boolean;
 }
 
-function changed(facts: ChainFileFacts, entry: string): Error {
+function changed(facts: ChainFileFacts, index: number, entry: string): Error {
   return fail('ERR_CHAIN_CORRUPT', `The backup file '${facts.name}' changed while it was restored (entry '${entry}')`, {
-    details: { file: facts.name, entry, ...(facts.manifest === undefined ? {} : { index: facts.manifest.index }) },
+    details: { file: facts.name, entry, index },
+  });
+}
+
+/**
+ * What a failure while reading or applying the chain file becomes: the archive's complaints
+ * (the file was checked, so they mean it changed since) `ERR_CHAIN_CORRUPT`, except a limit
+ * exceeded; coded errors as they are; anything else `ERR_IO`.
+ */
+function applyFailure(facts: ChainFileFacts, index: number, error: unknown): Error {
+  const coded = asCodedError(error, 'ERR_IO', `Applying the backup file '${facts.name}' failed: ${error instanceof Error ? error.message : String(error)}`);
+  const archiveComplaint = coded.code === 'ERR_NOT_A_ZIP' || (coded.code.startsWith('ERR_ARCHIVE_') && coded.code !== 'ERR_ARCHIVE_LIMIT_EXCEEDED');
+  if (!archiveComplaint) return coded;
+  return fail('ERR_CHAIN_CORRUPT', `The backup file '${facts.name}' changed while it was restored: ${coded.message}`, {
+    cause: coded,
+    details: { file: facts.name, index },
   });
 }
 
@@ -60,20 +75,25 @@ export async function applyChainFile(
   const list = facts.fileList;
   if (manifest === undefined || list === undefined) throw fail('ERR_INVALID_ARGUMENT', `applyChainFile: '${facts.name}' was not checked`);
   const expected = new Map(manifest.files.map((file) => [file.name, file.sha256]));
-  const archive = await openArchive(facts.path, { fs, ...(options.limits === undefined ? {} : { limits: options.limits }) });
+  const chainIndex = manifest.index;
+  let archive: SafeArchive | undefined;
   let pages = 0;
   let metadata = false;
   try {
+    // Opened inside the try: a file replaced since it was checked may no longer be a ZIP at all.
+    const opened = await openArchive(facts.path, { fs, limits: options.limits });
+    archive = opened;
+    const { index } = opened;
     /** Streams an entry, hashing it; fails when it no longer matches the manifest. */
     async function* entry(name: string): AsyncGenerator<Buffer> {
       const sha256 = expected.get(name);
-      if (sha256 === undefined || !archive.index.entries.some((candidate) => candidate.name === name)) throw changed(facts, name);
+      if (sha256 === undefined || !index.entries.some((candidate) => candidate.name === name)) throw changed(facts, chainIndex, name);
       const hash = createHash('sha256');
-      for await (const chunk of archive.readEntry(name)) {
+      for await (const chunk of opened.readEntry(name)) {
         hash.update(chunk);
         yield chunk;
       }
-      if (hash.digest('hex') !== sha256) throw changed(facts, name);
+      if (hash.digest('hex') !== sha256) throw changed(facts, chainIndex, name);
     }
 
     if (expected.has(METADATA_ENTRY)) {
@@ -113,23 +133,22 @@ export async function applyChainFile(
       }
     }
   } catch (error) {
-    const coded = asCodedError(error, 'ERR_IO', `Applying the backup file '${facts.name}' failed: ${(error as Error).message}`);
-    if (coded.code.startsWith('ERR_ARCHIVE_') && coded.code !== 'ERR_ARCHIVE_LIMIT_EXCEEDED') {
-      throw fail('ERR_CHAIN_CORRUPT', `The backup file '${facts.name}' changed while it was restored: ${coded.message}`, {
-        cause: coded,
-        details: { file: facts.name, index: manifest.index },
-      });
-    }
-    throw coded;
+    throw applyFailure(facts, chainIndex, error);
   } finally {
-    await archive.close();
+    await archive?.close();
   }
   const listed = new Set(list.files.map((file) => file.name));
-  const staged = (await fs.readdir(stagingDir)).filter((dirEntry) => isPagedFileName(dirEntry.name)).map((dirEntry) => dirEntry.name);
+  let stagedNames: string[];
+  try {
+    stagedNames = (await fs.readdir(stagingDir)).map((dirEntry) => dirEntry.name);
+  } catch (error) {
+    throw applyFailure(facts, chainIndex, error);
+  }
+  const staged = stagedNames.filter(isPagedFileName);
   const unexpected = staged.filter((name) => !listed.has(name));
   if (unexpected.length > 0) {
     throw fail('ERR_CHAIN_CORRUPT', `After the backup file '${facts.name}' the database holds files its list does not name: ${unexpected.join(', ')}`, {
-      details: { file: facts.name, index: manifest.index },
+      details: { file: facts.name, index: chainIndex },
     });
   }
   return { pages, metadata };

@@ -69,7 +69,12 @@ async function prepareStagingDirectory(fs: FileSystem, stagingDir: string): Prom
   } catch (error) {
     throw asCodedError(error, 'ERR_IO', `Creating the staging directory '${stagingDir}' failed: ${(error as Error).message}`);
   }
-  const entries = await fs.readdir(stagingDir);
+  let entries;
+  try {
+    entries = await fs.readdir(stagingDir);
+  } catch (error) {
+    throw asCodedError(error, 'ERR_IO', `Listing the staging directory '${stagingDir}' failed: ${(error as Error).message}`);
+  }
   if (entries.length > 0) {
     throw fail('ERR_INVALID_ARGUMENT', `stageChain: the staging directory '${stagingDir}' is not empty`, { details: { stagingDir } });
   }

@@ -183,7 +183,13 @@ async function readMetadataFile(contents: BackupContents, files: ReadonlyMap<str
     findings.add(problem('ERR_CORRUPT_DATABASE', `The metadata file '${METADATA_FILE}' is ${entry.size} bytes, more than ${MAX_METADATA_BYTES}`, METADATA_FILE));
     return undefined;
   }
-  const bytes = await contents.read(METADATA_FILE);
+  let bytes;
+  try {
+    bytes = await contents.read(METADATA_FILE);
+  } catch (error) {
+    findings.add(withEntry(error, METADATA_FILE, 'ERR_CORRUPT_DATABASE'));
+    return undefined;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -191,7 +197,7 @@ async function readMetadataFile(contents: BackupContents, files: ReadonlyMap<str
     findings.add(problem('ERR_CORRUPT_DATABASE', `The metadata file '${METADATA_FILE}' is not UTF-8 JSON`, METADATA_FILE));
     return undefined;
   }
-  const version = typeof raw === 'object' && raw !== null ? (raw as { formatVersion?: unknown }).formatVersion : undefined;
+  const version = (raw as { formatVersion?: unknown } | null | undefined)?.formatVersion;
   if (typeof version === 'number' && Number.isSafeInteger(version) && version > 0 && version !== FORMAT_VERSION) {
     findings.add(
       problem('ERR_UNSUPPORTED_FORMAT_VERSION', `The metadata file '${METADATA_FILE}' has format version ${version}; this implementation opens version ${FORMAT_VERSION}`, METADATA_FILE),

@@ -70,7 +70,7 @@ export async function resolveRestoreSource(fs: FileSystem, input: unknown, guard
   try {
     stat = await fs.stat(input);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       if (wantsDirectory) throw fail('ERR_BACKUP_DIR_NOT_FOUND', `The backup directory '${input}' does not exist`, { details: { path: input } });
       throw fail('ERR_ARCHIVE_NOT_FOUND', `The archive '${input}' does not exist`, { details: { path: input } });

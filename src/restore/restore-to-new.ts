@@ -90,8 +90,8 @@ export async function restoreToNewDatabase(
       const stageOptions = {
         fs,
         databaseName: basename(target),
-        ...(checked.limits === undefined ? {} : { limits: checked.limits }),
-        ...(checked.upToIndex === undefined ? {} : { upToIndex: checked.upToIndex }),
+        limits: checked.limits,
+        upToIndex: checked.upToIndex,
       };
       if (resolved.kind === 'directory') {
         await stageChainDirectory(resolved.path, staging.database, stageOptions);

@@ -59,7 +59,7 @@ export async function stageArchive(archive: string, directory: string, options: 
   const entries = await extractArchive(archive, directory, {
     fs: options.fs,
     syncDirectories: true,
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    limits: options.limits,
     onData: (entry, chunk) => {
       if (!isPagedEntry(entry)) return;
       let scanner = scanners.get(entry);
@@ -112,9 +112,9 @@ async function listFiles(fs: FileSystem, directory: string, prefix = ''): Promis
 export async function stageChainDirectory(chain: string, directory: string, options: StageOptions): Promise<StagedDatabase> {
   await stageChain(chain, directory, {
     fs: options.fs,
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-    ...(options.upToIndex === undefined ? {} : { upToIndex: options.upToIndex }),
-    ...(options.onMessage === undefined ? {} : { listener: options.onMessage }),
+    limits: options.limits,
+    upToIndex: options.upToIndex,
+    listener: options.onMessage,
   });
   let files: BackupFile[];
   try {

@@ -61,10 +61,10 @@ export interface Staging {
 }
 
 /** Wraps a failed file-system call into `ERR_IO` naming the path; coded errors pass through. */
-export function ioError(error: unknown, what: string, path: string): BackupConformanceError {
+export function ioError(error: unknown, text: string, path: string): BackupConformanceError {
   if (error instanceof BackupConformanceError) return error;
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  return fail('ERR_IO', `${what} '${path}' failed: ${error instanceof Error ? error.message : String(error)}`, {
+  return fail('ERR_IO', `${text} '${path}' failed: ${error instanceof Error ? error.message : String(error)}`, {
     cause: error,
     details: { path, ...(errno === undefined ? {} : { errno }) },
   });

@@ -10,7 +10,8 @@
  *
  * Ignored: an expression of fixed text (a string, a template without `${}`, a choice or a `+` of
  * such texts) given as a message, which is
- * - the second argument of the project's `fail(code, message, ...)`;
+ * - the second argument of the project's `fail(code, message, ...)` and of the restore's
+ *   `ioError(error, text, path)`;
  * - an argument of a function of the same file whose parameter at that position is called
  *   `message`, `text` or `why` (the local helpers that build a coded error around a message);
  * - the `message` property of an object literal (the `ChainProblem`s of the incremental code);
@@ -42,12 +43,24 @@ function localParameters(call) {
   return undefined;
 }
 
-/** True when `call` calls the `fail` imported from the project's errors module. */
-function callsFail(call) {
+/**
+ * Functions of the project that take a message's fixed text at `index`, by the name they are
+ * imported under and the module they come from.
+ */
+const IMPORTED_MESSAGE_ARGUMENTS = [
+  { name: 'fail', module: /\/errors\.js$/, index: 1 },
+  // `ioError(error, 'Checking', path)` words the message "Checking '<path>' failed: <cause>".
+  { name: 'ioError', module: /\/staging\.js$/, index: 1 },
+];
+
+/** The index of the message text among the arguments of `call`, when it calls one of {@link IMPORTED_MESSAGE_ARGUMENTS}. */
+function importedMessageIndex(call) {
   const callee = call.node.callee;
-  if (callee.type !== 'Identifier' || callee.name !== 'fail') return false;
-  const binding = call.scope.getBinding('fail');
-  return binding !== undefined && binding.kind === 'module' && /\/errors\.js$/.test(binding.path.parent.source.value);
+  if (callee.type !== 'Identifier') return undefined;
+  const binding = call.scope.getBinding(callee.name);
+  if (binding === undefined || binding.kind !== 'module') return undefined;
+  const from = binding.path.parent.source.value;
+  return IMPORTED_MESSAGE_ARGUMENTS.find(({ name, module }) => name === callee.name && module.test(from))?.index;
 }
 
 /** A string, a template literal without expressions, or a `?:` / `+` of such: text nothing is interpolated into. */
@@ -80,7 +93,8 @@ function isErrorMessage(path) {
     return path.key === 0 && callee.type === 'Identifier' && /Error$/.test(callee.name);
   }
   if (parent.node.type !== 'CallExpression') return false;
-  if (callsFail(parent)) return path.key === 1;
+  const imported = importedMessageIndex(parent);
+  if (imported !== undefined) return path.key === imported;
   const parameter = localParameters(parent)?.[path.key];
   return parameter !== undefined && parameter.type === 'Identifier' && MESSAGE_PARAMETERS.has(parameter.name);
 }

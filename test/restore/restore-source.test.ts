@@ -276,6 +276,17 @@ describe('resolveRestoreSource: paths', () => {
     }
   });
 
+  it('makes a stat that rejects with something that is not an error ERR_IO, not a TypeError', async () => {
+    const base = await disk();
+    for (const reason of [undefined, null, 'EIO']) {
+      const fs: FileSystem = Object.create(base) as FileSystem;
+      fs.stat = () => Promise.reject(reason);
+      const error = await expectCode(() => resolveRestoreSource(fs, '/backups/full.zip'), 'ERR_IO');
+      expect(error.details).toStrictEqual({ path: '/backups/full.zip' });
+      expect(error.message).toBe(`Checking '/backups/full.zip' failed: ${String(reason)}`);
+    }
+  });
+
   it('takes a backslash as a directory separator where the platform separator is one', async () => {
     const fs = await disk();
     const file: FileSystem = Object.create(fs) as FileSystem;
