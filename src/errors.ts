@@ -154,6 +154,19 @@ export function isCodedError(error: unknown, code?: ErrorCode): error is BackupC
  */
 export function asCodedError(error: unknown, fallback: ErrorCode, message?: string): BackupConformanceError {
   if (error instanceof BackupConformanceError) return error;
-  const text = message ?? (error instanceof Error ? error.message : String(error));
-  return new BackupConformanceError(fallback, text, { cause: error });
+  return new BackupConformanceError(fallback, message ?? messageOf(error), { cause: error });
+}
+
+/**
+ * The message of a thrown value: an `Error`'s message, anything else as a string. A file system,
+ * a callable or a module can throw or reject with any value, `undefined` included.
+ */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The `code` of a Node errno error (`'ENOENT'`, ...); `undefined` for anything else thrown. */
+export function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

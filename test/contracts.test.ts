@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackupConformanceError, ERROR_CODES, asCodedError, isCodedError } from '../src/errors.js';
+import { BackupConformanceError, ERROR_CODES, asCodedError, errnoOf, isCodedError, messageOf } from '../src/errors.js';
 import { scenario } from '../conformance/scenario.js';
 
 describe('coded errors', () => {
@@ -19,6 +19,16 @@ describe('coded errors', () => {
     const wrapped = asCodedError(new TypeError('boom'), 'ERR_IO');
     expect(wrapped.code).toBe('ERR_IO');
     expect(wrapped.message).toBe('boom');
+  });
+
+  it('reads the message and the errno of anything thrown, not only of errors', () => {
+    expect(messageOf(new RangeError('too far'))).toBe('too far');
+    for (const value of [undefined, null, 7, 'text', { code: 'ENOENT' }]) expect(messageOf(value)).toBe(String(value));
+    expect(errnoOf(Object.assign(new Error('gone'), { code: 'ENOENT' }))).toBe('ENOENT');
+    expect(errnoOf({ code: 'EIO' })).toBe('EIO');
+    for (const value of [undefined, null, 7, 'ENOENT', new Error('plain'), { code: 5 }]) expect(errnoOf(value)).toBeUndefined();
+    const wrapped = asCodedError(undefined, 'ERR_IO');
+    expect([wrapped.code, wrapped.message, wrapped.cause]).toEqual(['ERR_IO', 'undefined', undefined]);
   });
 
   it('uses only ERR_ codes in upper snake case', () => {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ImplementationFactory } from '../../conformance/adapter.js';
 import { stdioFactory } from '../../conformance/protocol/client.js';
-import { BackupConformanceError } from '../errors.js';
+import { BackupConformanceError, messageOf } from '../errors.js';
 
 /** A loaded implementation. */
 export interface LoadedImplementation {
@@ -63,7 +63,7 @@ async function importFactory(url: string, what: string, hint: string): Promise<I
   try {
     module = (await import(url)) as { default?: unknown };
   } catch (error) {
-    throw loadError(`cannot load ${what}: ${(error as Error).message.split('\n')[0] ?? ''} (${hint})`, error);
+    throw loadError(`cannot load ${what}: ${messageOf(error).split('\n')[0] ?? ''} (${hint})`, error);
   }
   if (typeof module.default !== 'function') {
     throw loadError(`${what}: expected a default export that is an ImplementationFactory (a function), received ${module.default === undefined ? 'no default export' : typeof module.default}`);

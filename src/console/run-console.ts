@@ -18,7 +18,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fail } from '../errors.js';
+import { fail, messageOf } from '../errors.js';
 import { CommandLexer, type LexedCommand } from './command-lexer.js';
 import { executeCommand } from './command-table.js';
 import type { ConsoleIo } from './console-io.js';
@@ -202,7 +202,7 @@ export async function runConsole(args: readonly string[], io: ConsoleIo): Promis
       if ((await script.stat()).isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
     } catch (error) {
       await script?.close();
-      io.stderr.write(`${errorLine(usageError(`Cannot read the script file '${mode.path}': ${(error as Error).message}`))}\n`);
+      io.stderr.write(`${errorLine(usageError(`Cannot read the script file '${mode.path}': ${messageOf(error)}`))}\n`);
       return 2;
     }
   }

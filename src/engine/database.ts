@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { basename, join } from 'node:path';
-import { fail } from '../errors.js';
+import { errnoOf, fail, messageOf } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { canonicalJson } from './canonical-json.js';
 import {
@@ -175,9 +175,9 @@ export class Database {
     try {
       return (await where.fs!.stat(join(where.directory, METADATA_FILE))).isFile;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errnoOf(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-      throw fail('ERR_IO', `Checking '${where.directory}' failed: ${(error as Error).message}`, { cause: error });
+      throw fail('ERR_IO', `Checking '${where.directory}' failed: ${messageOf(error)}`, { cause: error });
     }
   }
 

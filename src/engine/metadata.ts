@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { join } from 'node:path';
-import { fail } from '../errors.js';
+import { errnoOf, fail, messageOf } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { FORMAT_VERSION, METADATA_FILE, TEMP_FILE_SUFFIX } from './constants.js';
 import { isRole, type Role } from './permissions.js';
@@ -136,10 +136,10 @@ export async function readMetadata(fs: FileSystem, directory: string): Promise<{
   try {
     bytes = await fs.readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (errnoOf(error) === 'ENOENT') {
       throw fail('ERR_DATABASE_NOT_FOUND', `No database exists in '${directory}'`, { details: { directory } });
     }
-    throw fail('ERR_IO', `Reading '${path}' failed: ${(error as Error).message}`, { cause: error });
+    throw fail('ERR_IO', `Reading '${path}' failed: ${messageOf(error)}`, { cause: error });
   }
   return { metadata: parseMetadata(bytes, path), bytes };
 }

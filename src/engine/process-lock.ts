@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { asCodedError, fail } from '../errors.js';
+import { asCodedError, errnoOf, fail, messageOf } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { LOCK_FILE } from './constants.js';
 
@@ -16,7 +16,7 @@ export function isProcessAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoOf(error) === 'EPERM';
   }
 }
 
@@ -48,7 +48,7 @@ export async function readLockOwner(fs: FileSystem, path: string): Promise<{ pid
   try {
     return parseLockOwner((await fs.readFile(path)).toString('utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errnoOf(error) === 'ENOENT') return undefined;
     throw error;
   }
 }
@@ -64,7 +64,7 @@ export async function acquireProcessLock(fs: FileSystem, directory: string): Pro
   try {
     return await takeLock(fs, directory);
   } catch (error) {
-    throw asCodedError(error, 'ERR_IO', `Taking the lock of '${directory}' failed: ${(error as Error).message}`);
+    throw asCodedError(error, 'ERR_IO', `Taking the lock of '${directory}' failed: ${messageOf(error)}`);
   }
 }
 
@@ -90,8 +90,8 @@ async function takeLock(fs: FileSystem, directory: string): Promise<ProcessLock>
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw fail('ERR_IO', `Creating the lock file '${path}' failed: ${(error as Error).message}`, { cause: error });
+      if (errnoOf(error) !== 'EEXIST') {
+        throw fail('ERR_IO', `Creating the lock file '${path}' failed: ${messageOf(error)}`, { cause: error });
       }
     }
     const holder = await readLockOwner(fs, path);
@@ -103,8 +103,8 @@ async function takeLock(fs: FileSystem, directory: string): Promise<ProcessLock>
       });
     }
     // Stale (dead process, an earlier process with our pid, or an unreadable file): remove and retry.
-    await fs.unlink(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
+    await fs.unlink(path).catch((error: unknown) => {
+      if (errnoOf(error) !== 'ENOENT') throw error;
     });
   }
   throw fail('ERR_DATABASE_LOCKED', `The lock of the database in '${directory}' keeps changing hands`, { details: { directory } });

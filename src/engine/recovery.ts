@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { join } from 'node:path';
-import { fail } from '../errors.js';
+import { errnoOf, fail, messageOf } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { PAGE_SIZE, WAL_FILE } from './constants.js';
 import { verifyPage } from './page.js';
@@ -35,8 +35,8 @@ export async function recover(fs: FileSystem, directory: string, files: Readonly
   try {
     bytes = await fs.readFile(join(directory, WAL_FILE));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lsn: 0, groups: 0, pages: 0, tornTail: false };
-    throw fail('ERR_IO', `Reading the write-ahead log failed: ${(error as Error).message}`, { cause: error });
+    if (errnoOf(error) === 'ENOENT') return { lsn: 0, groups: 0, pages: 0, tornTail: false };
+    throw fail('ERR_IO', `Reading the write-ahead log failed: ${messageOf(error)}`, { cause: error });
   }
   const wal = parseWal(bytes, WAL_FILE);
   const latest = new Map<string, { file: string; index: number; page: Buffer }>();

@@ -196,7 +196,7 @@ export class Snapshot implements StorageSnapshot {
     this.formatVersion = init.formatVersion;
     this.files = [...init.sources.entries()]
       .map(([name, source]) => ({ name, size: source.kind === 'bytes' ? source.bytes.length : source.size }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort((a, b) => (a.name < b.name ? -1 : 1)); // names are map keys: never equal
   }
 
   /** True once released. */
@@ -276,7 +276,7 @@ export class Snapshot implements StorageSnapshot {
 
   private source(name: string): SnapshotSource {
     this.checkLive();
-    const source = typeof name === 'string' ? this.init.sources.get(name) : undefined;
+    const source = this.init.sources.get(name);
     if (source === undefined) throw fail('ERR_INVALID_ARGUMENT', `The snapshot holds no file named '${String(name)}'`);
     return source;
   }
@@ -309,8 +309,8 @@ export class Snapshot implements StorageSnapshot {
         const old = await cow.page(fileId, index);
         if (old === undefined) continue;
         const from = Math.max(position, index * PAGE_SIZE);
-        const to = Math.min(end, (index + 1) * PAGE_SIZE);
-        old.copy(out, from - position, from - index * PAGE_SIZE, to - index * PAGE_SIZE);
+        // copy() stops at the end of the page and at the end of `out`.
+        old.copy(out, from - position, from - index * PAGE_SIZE);
       }
       return out;
     });

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { type BackupConformanceError, asCodedError, fail } from '../errors.js';
+import { asCodedError, type BackupConformanceError, errnoOf, fail, messageOf } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { type ClusterFiles, dataFileId, mapFileId } from './cluster.js';
 import {
@@ -97,7 +97,7 @@ export function clusterFiles(info: ClassInfo): ClusterFiles {
 }
 
 function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  return errnoOf(error) === 'ENOENT';
 }
 
 async function exists(fs: FileSystem, path: string): Promise<boolean> {
@@ -216,7 +216,7 @@ export class Storage {
       isDirectory = (await fs.stat(directory)).isDirectory;
     } catch (error) {
       // ENOTDIR: the path runs through a regular file, so no database can be there either.
-      if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw asCodedError(error, 'ERR_IO');
+      if (!isMissing(error) && errnoOf(error) !== 'ENOTDIR') throw asCodedError(error, 'ERR_IO');
     }
     if (!isDirectory || (beforeOpenHooks.size === 0 && !(await exists(fs, join(directory, METADATA_FILE))))) {
       throw fail('ERR_DATABASE_NOT_FOUND', `No database exists in '${directory}'`, { details: { directory } });
@@ -245,7 +245,7 @@ export class Storage {
       await fs.mkdir(directory, { recursive: true });
       await fs.syncDir(dirname(directory)).catch(() => undefined);
     } catch (error) {
-      throw fail('ERR_IO', `Cannot create the database directory '${directory}': ${(error as Error).message}`, { cause: error });
+      throw fail('ERR_IO', `Cannot create the database directory '${directory}': ${messageOf(error)}`, { cause: error });
     }
     const existing = (): BackupConformanceError =>
       fail('ERR_DATABASE_EXISTS', `A database already exists in '${directory}'`, { details: { directory } });
@@ -501,7 +501,7 @@ export class Storage {
         try {
           planned = await change(this.metadata);
         } catch (error) {
-          throw asCodedError(error, 'ERR_IO', `Changing the metadata failed: ${(error as Error).message}`);
+          throw asCodedError(error, 'ERR_IO', `Changing the metadata failed: ${messageOf(error)}`);
         }
         const next: Metadata = { ...planned.metadata, lsn: store.lsn + 1 };
         try {
@@ -509,7 +509,7 @@ export class Storage {
         } catch (error) {
           await planned.abort?.();
           // The rename may or may not have happened: memory and disk can no longer be trusted to agree.
-          this.failure = fail('ERR_IO', `Writing the metadata failed (${(error as Error).message}); close and reopen the database`, {
+          this.failure = fail('ERR_IO', `Writing the metadata failed (${messageOf(error)}); close and reopen the database`, {
             cause: error,
           });
           throw this.failure;
@@ -599,7 +599,7 @@ export class Storage {
       const snapshot = await store
         .quiesce(() => this.captureSnapshot(store, options.mode), { checkpoint: true })
         .catch((error: unknown) => {
-          throw asCodedError(error, 'ERR_IO', `Taking the snapshot failed: ${(error as Error).message}`);
+          throw asCodedError(error, 'ERR_IO', `Taking the snapshot failed: ${messageOf(error)}`);
         });
       this.snapshot = snapshot;
       handedOver = true;

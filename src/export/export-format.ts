@@ -17,7 +17,7 @@
  *
  * @packageDocumentation
  */
-import { fail } from '../errors.js';
+import { fail, messageOf } from '../errors.js';
 import { type JsonObject, encodeDocument } from '../engine/documents.js';
 import { CLASS_NAME_PATTERN, type StoredUser } from '../engine/metadata.js';
 import { type Role, isRole } from '../engine/permissions.js';
@@ -123,7 +123,7 @@ function checkRecords(items: unknown[], clusterId: number, nextPosition: number,
     try {
       encodeDocument(content);
     } catch (error) {
-      invalid(`${at}.content`, `cannot be stored: ${(error as Error).message}`);
+      invalid(`${at}.content`, `cannot be stored: ${messageOf(error)}`);
     }
     return { position, version, content: content as JsonObject };
   });

@@ -7,7 +7,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Database, ImportedRecord } from '../engine/index.js';
-import { fail, asCodedError } from '../errors.js';
+import { asCodedError, errnoOf, fail, messageOf } from '../errors.js';
 import { type FileSystem, nodeFileSystem } from '../fs/index.js';
 import { type ExportDocument, MAX_EXPORT_JSON_BYTES, validateExportDocument } from './export-format.js';
 
@@ -27,10 +27,10 @@ async function readCompressed(fs: FileSystem, path: string): Promise<Buffer> {
   try {
     return await fs.readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     if (code === 'ENOENT') throw fail('ERR_ARCHIVE_NOT_FOUND', `The export '${path}' does not exist`, { details: { path } });
     if (code === 'EISDIR') throw fail('ERR_EXPORT_INVALID', `'${path}' is a directory, not an export`, { details: { path } });
-    throw asCodedError(error, 'ERR_IO', `Reading '${path}' failed: ${(error as Error).message}`);
+    throw asCodedError(error, 'ERR_IO', `Reading '${path}' failed: ${messageOf(error)}`);
   }
 }
 
@@ -40,8 +40,8 @@ export async function parseExport(compressed: Buffer): Promise<ExportDocument> {
   try {
     bytes = await gunzipAsync(compressed, { maxOutputLength: MAX_EXPORT_JSON_BYTES });
   } catch (error) {
-    const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-    throw fail('ERR_EXPORT_INVALID', tooLarge ? `The export holds more than ${MAX_EXPORT_JSON_BYTES} bytes of JSON` : `The file is not gzip: ${(error as Error).message}`, {
+    const tooLarge = errnoOf(error) === 'ERR_BUFFER_TOO_LARGE';
+    throw fail('ERR_EXPORT_INVALID', tooLarge ? `The export holds more than ${MAX_EXPORT_JSON_BYTES} bytes of JSON` : `The file is not gzip: ${messageOf(error)}`, {
       cause: error,
     });
   }
@@ -55,7 +55,7 @@ export async function parseExport(compressed: Buffer): Promise<ExportDocument> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw fail('ERR_EXPORT_INVALID', `The export is not JSON: ${(error as Error).message}`, { cause: error });
+    throw fail('ERR_EXPORT_INVALID', `The export is not JSON: ${messageOf(error)}`, { cause: error });
   }
   return validateExportDocument(value);
 }

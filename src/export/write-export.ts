@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { validateOutputPath } from '../archive/write/index.js';
 import type { Database } from '../engine/index.js';
-import { asCodedError } from '../errors.js';
+import { asCodedError, messageOf } from '../errors.js';
 import { type FileHandle, type FileSystem, nodeFileSystem } from '../fs/index.js';
 import { EXPORT_FORMAT } from './export-format.js';
 
@@ -83,7 +83,7 @@ export async function exportDatabase(db: Database, path: string, options: Export
   await db.freeze();
   try {
     const handle = await fs.open(temp, 'wx').catch((error: unknown) => {
-      throw asCodedError(error, 'ERR_IO', `Cannot create '${temp}': ${(error as Error).message}`);
+      throw asCodedError(error, 'ERR_IO', `Cannot create '${temp}': ${messageOf(error)}`);
     });
     try {
       await pipeline(Readable.from(exportText(db)), createGzip(), handleSink(handle));
@@ -95,7 +95,7 @@ export async function exportDatabase(db: Database, path: string, options: Export
     await fs.syncDir(dirname(target)).catch(() => undefined);
   } catch (error) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw asCodedError(error, 'ERR_IO', `Exporting to '${target}' failed: ${(error as Error).message}`);
+    throw asCodedError(error, 'ERR_IO', `Exporting to '${target}' failed: ${messageOf(error)}`);
   } finally {
     await db.release();
   }

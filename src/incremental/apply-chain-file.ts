@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type ArchiveLimits, type SafeArchive, openArchive } from '../archive/read/index.js';
 import { PAGE_SIZE } from '../engine/constants.js';
-import { asCodedError, fail } from '../errors.js';
+import { asCodedError, errnoOf, fail } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { FILES_ENTRY, METADATA_ENTRY, PageRecordSplitter, isPagedFileName, pagesEntryName } from './chain-format.js';
 import type { ChainFileFacts } from './inspect-chain-file.js';
@@ -54,7 +54,7 @@ async function openForUpdate(fs: FileSystem, path: string): Promise<FileHandle> 
   try {
     return await fs.open(path, 'r+');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errnoOf(error) !== 'ENOENT') throw error;
     return fs.open(path, 'w+');
   }
 }

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { claimTemporary, releaseTemporary } from '../archive/write/stale-temporaries.js';
 import { isProcessAlive, readLockOwner } from '../engine/process-lock.js';
-import { asCodedError, fail } from '../errors.js';
+import { asCodedError, errnoOf, fail, messageOf } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 
 /** The name of the lock file an incremental backup holds in its directory while it runs. */
@@ -67,7 +67,7 @@ async function writeNewFile(fs: FileSystem, path: string, content: string, onUnr
   try {
     handle = await fs.open(path, 'wx', 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if (errnoOf(error) === 'EEXIST') return false;
     throw error;
   }
   try {
@@ -102,7 +102,7 @@ async function createLockFile(fs: FileSystem, path: string, content: string): Pr
     try {
       await fs.link(claim, path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      if (errnoOf(error) === 'EEXIST') return false;
       throw error;
     }
     return true;
@@ -137,13 +137,13 @@ export async function acquireChainLock(fs: FileSystem, directory: string): Promi
       if (attempt >= 4) throw inProgress(directory, 'another process (its lock file keeps changing hands)');
       // Stale: its process is gone, or it names this process without being one of its locks (an
       // earlier process with the same pid, or a release that could not remove it).
-      await fs.unlink(path).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
+      await fs.unlink(path).catch((error: unknown) => {
+        if (errnoOf(error) !== 'ENOENT') throw error;
       });
     }
   } catch (error) {
     running.delete(key);
-    throw asCodedError(error, 'ERR_IO', `Taking the lock of the backup directory '${directory}' failed: ${(error as Error).message}`);
+    throw asCodedError(error, 'ERR_IO', `Taking the lock of the backup directory '${directory}' failed: ${messageOf(error)}`);
   }
   heldTokens.add(token);
   abandoned.delete(path);

@@ -11,7 +11,7 @@ import type { Database } from '../engine/database.js';
 import { parseMetadata } from '../engine/metadata.js';
 import { isEmptyPage } from '../engine/page.js';
 import type { ChangedPage, StorageSnapshot } from '../engine/snapshot.js';
-import { fail } from '../errors.js';
+import { errnoOf, fail, messageOf } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { chainFileName, isChainFileName } from './chain-file-name.js';
 import {
@@ -42,7 +42,7 @@ export const INCREMENTAL_BUFFER_SIZE = 1024 * 1024;
 
 function isInside(base: string, path: string): boolean {
   const rel = relative(base, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /** The real path of `path`, resolving the symbolic links of its longest existing prefix. */
@@ -85,9 +85,9 @@ async function ensureDirectory(fs: FileSystem, target: string): Promise<void> {
   try {
     stat = await fs.stat(target);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     if (code !== 'ENOENT') {
-      throw fail('ERR_INVALID_OUTPUT', `The backup directory '${target}' cannot be used: ${(error as Error).message}`, {
+      throw fail('ERR_INVALID_OUTPUT', `The backup directory '${target}' cannot be used: ${messageOf(error)}`, {
         cause: error,
         details: { directory: target },
       });
@@ -102,7 +102,7 @@ async function ensureDirectory(fs: FileSystem, target: string): Promise<void> {
   try {
     await fs.mkdir(target, { recursive: true });
   } catch (error) {
-    throw fail('ERR_INVALID_OUTPUT', `The backup directory '${target}' cannot be created: ${(error as Error).message}`, {
+    throw fail('ERR_INVALID_OUTPUT', `The backup directory '${target}' cannot be created: ${messageOf(error)}`, {
       cause: error,
       details: { directory: target },
     });
@@ -170,11 +170,6 @@ async function writeNextFile(db: Database, directory: string, tip: ChainTip | un
   const moment = new Date();
   const snapshot = await storage.beginSnapshot({ mode: 'snapshot' });
   try {
-    if (tip !== undefined && snapshot.instanceId !== tip.manifest.instanceId) {
-      throw fail('ERR_CHAIN_FOREIGN_DATABASE', `The chain in '${directory}' belongs to another database (instance ${tip.manifest.instanceId})`, {
-        details: { directory, file: tip.facts.name, index: tip.manifest.index },
-      });
-    }
     if (tip !== undefined && snapshot.lsn < tip.manifest.lsn) {
       throw fail(
         'ERR_CHAIN_BROKEN_LINK',
@@ -256,7 +251,8 @@ async function writeNextFile(db: Database, directory: string, tip: ChainTip | un
 export async function incrementalBackup(db: Database, dir: string): Promise<string> {
   db.checkPermission('backup');
   const storage = db.storage;
-  if (storage.kind === 'memory' || storage.directory === null) {
+  // Only memory databases have no directory.
+  if (storage.directory === null) {
     throw fail('ERR_UNSUPPORTED_STORAGE', `Incremental backup is not supported for the memory: database '${db.name}'`);
   }
   if (typeof dir !== 'string' || dir === '' || dir.includes('\u0000')) {

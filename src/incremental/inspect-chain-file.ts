@@ -17,7 +17,7 @@ import { MANIFEST_ENTRY, MANIFEST_FORMAT_VERSION, type IncrementalManifest, pars
 import { FORMAT_VERSION, PAGE_SIZE } from '../engine/constants.js';
 import { parseMetadata } from '../engine/metadata.js';
 import { isEmptyPage, pageLsn, verifyPage } from '../engine/page.js';
-import { asCodedError } from '../errors.js';
+import { asCodedError, messageOf } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { indexFromFileName } from './chain-file-name.js';
 import {
@@ -298,7 +298,7 @@ export async function checkChainFileContent(facts: ChainFileFacts, options: Insp
         try {
           splitter.end();
         } catch (error) {
-          note((error as Error).message);
+          note(messageOf(error));
         }
       }
       stats.set(entry, { size, sha256: hash.digest('hex') });
@@ -308,7 +308,7 @@ export async function checkChainFileContent(facts: ChainFileFacts, options: Insp
         try {
           facts.fileList = parseFileList(Buffer.concat(kept));
         } catch (error) {
-          note(`has an invalid ${FILES_ENTRY}: ${(error as Error).message}`);
+          note(`has an invalid ${FILES_ENTRY}: ${messageOf(error)}`);
         }
       } else if (entry === METADATA_ENTRY) {
         metadataBytes = Buffer.concat(kept);
@@ -338,7 +338,7 @@ export async function checkChainFileContent(facts: ChainFileFacts, options: Insp
       if (metadata.instanceId !== manifest.instanceId) note(`holds a ${METADATA_ENTRY} of another instance (${metadata.instanceId})`);
       if (metadata.lsn > manifest.lsn) note(`holds a ${METADATA_ENTRY} with LSN ${metadata.lsn}, above the file's LSN ${manifest.lsn}`);
     } catch (error) {
-      note(`holds an invalid ${METADATA_ENTRY}: ${(error as Error).message}`);
+      note(`holds an invalid ${METADATA_ENTRY}: ${messageOf(error)}`);
     }
   }
   facts.malformed ??= malformed;

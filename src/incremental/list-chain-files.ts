@@ -4,12 +4,12 @@
  * @packageDocumentation
  */
 import { join } from 'node:path';
-import { asCodedError, fail } from '../errors.js';
+import { asCodedError, errnoOf, fail, messageOf } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { isChainFileName } from './chain-file-name.js';
 
 function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoOf(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
@@ -19,7 +19,7 @@ export async function requireChainDirectory(fs: FileSystem, directory: string): 
   try {
     isDirectory = (await fs.stat(directory)).isDirectory;
   } catch (error) {
-    if (!isMissing(error)) throw asCodedError(error, 'ERR_IO', `Checking the backup directory '${directory}' failed: ${(error as Error).message}`);
+    if (!isMissing(error)) throw asCodedError(error, 'ERR_IO', `Checking the backup directory '${directory}' failed: ${messageOf(error)}`);
   }
   if (!isDirectory) {
     throw fail('ERR_BACKUP_DIR_NOT_FOUND', `The backup directory '${directory}' does not exist or is not a directory`, { details: { directory } });
@@ -39,7 +39,7 @@ export async function listChainFiles(fs: FileSystem, directory: string): Promise
     if (isMissing(error)) {
       throw fail('ERR_BACKUP_DIR_NOT_FOUND', `The backup directory '${directory}' does not exist or is not a directory`, { details: { directory } });
     }
-    throw asCodedError(error, 'ERR_IO', `Listing the backup directory '${directory}' failed: ${(error as Error).message}`);
+    throw asCodedError(error, 'ERR_IO', `Listing the backup directory '${directory}' failed: ${messageOf(error)}`);
   }
   const names: string[] = [];
   for (const entry of entries) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type ArchiveLimits, resolveArchiveLimits } from '../archive/read/index.js';
 import { WAL_FILE } from '../engine/constants.js';
 import { encodeWalHeader } from '../engine/wal-format.js';
-import { asCodedError, fail } from '../errors.js';
+import { asCodedError, fail, messageOf } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { applyChainFile } from './apply-chain-file.js';
 import { chainError } from './chain-problem.js';
@@ -58,7 +58,7 @@ function checkOptions(options: StageChainOptions): void {
     try {
       resolveArchiveLimits(limits);
     } catch (error) {
-      throw fail('ERR_INVALID_OPTIONS', (error as Error).message, { cause: error, details: { option: 'limits' } });
+      throw fail('ERR_INVALID_OPTIONS', messageOf(error), { cause: error, details: { option: 'limits' } });
     }
   }
 }
@@ -67,13 +67,13 @@ async function prepareStagingDirectory(fs: FileSystem, stagingDir: string): Prom
   try {
     await fs.mkdir(stagingDir, { recursive: true });
   } catch (error) {
-    throw asCodedError(error, 'ERR_IO', `Creating the staging directory '${stagingDir}' failed: ${(error as Error).message}`);
+    throw asCodedError(error, 'ERR_IO', `Creating the staging directory '${stagingDir}' failed: ${messageOf(error)}`);
   }
   let entries;
   try {
     entries = await fs.readdir(stagingDir);
   } catch (error) {
-    throw asCodedError(error, 'ERR_IO', `Listing the staging directory '${stagingDir}' failed: ${(error as Error).message}`);
+    throw asCodedError(error, 'ERR_IO', `Listing the staging directory '${stagingDir}' failed: ${messageOf(error)}`);
   }
   if (entries.length > 0) {
     throw fail('ERR_INVALID_ARGUMENT', `stageChain: the staging directory '${stagingDir}' is not empty`, { details: { stagingDir } });
@@ -106,13 +106,13 @@ export async function stageChain(dir: string, stagingDir: string, options: Stage
   if (typeof dir !== 'string' || dir === '') throw fail('ERR_BACKUP_DIR_NOT_FOUND', 'The backup directory must be a non-empty path');
   if (typeof stagingDir !== 'string' || stagingDir === '') throw fail('ERR_INVALID_ARGUMENT', 'stageChain: stagingDir must be a non-empty path');
   const { fs, upToIndex, listener, limits } = options;
-  const read = { fs, ...(limits === undefined ? {} : { limits }) };
+  const read = { fs, limits };
   await requireChainDirectory(fs, dir);
-  const files = await readChain(dir, { ...read, content: 'all', ...(upToIndex === undefined ? {} : { upToIndex }) });
+  const files = await readChain(dir, { ...read, content: 'all', upToIndex });
   if (files.length === 0) {
     throw fail('ERR_CHAIN_EMPTY', `The backup directory '${dir}' holds no incremental backup file (*.ibu)`, { details: { directory: dir } });
   }
-  const evaluation = evaluateChain(files, { checkLinks: true, ...(upToIndex === undefined ? {} : { upToIndex }) });
+  const evaluation = evaluateChain(files, { checkLinks: true, upToIndex });
   if (evaluation.problem !== undefined) throw chainError(evaluation.problem, dir);
   const chain = evaluation.selected;
   const last = chain[chain.length - 1]!.manifest!;
@@ -142,7 +142,7 @@ export async function stageChain(dir: string, stagingDir: string, options: Stage
     }
     await fs.syncDir(stagingDir);
   } catch (error) {
-    throw asCodedError(error, 'ERR_IO', `Writing the staged log failed: ${(error as Error).message}`);
+    throw asCodedError(error, 'ERR_IO', `Writing the staged log failed: ${messageOf(error)}`);
   }
   return { lsn: last.lsn, instanceId: last.instanceId, databaseName: last.databaseName, applied };
 }

@@ -63,12 +63,8 @@ function recordsOf(fs: FileSystem): Map<string, VerifiedFile> {
   return map;
 }
 
-async function statOrUndefined(fs: FileSystem, path: string): Promise<FileStat | undefined> {
-  try {
-    return await fs.stat(path);
-  } catch {
-    return undefined;
-  }
+function statOrUndefined(fs: FileSystem, path: string): Promise<FileStat | undefined> {
+  return fs.stat(path).catch(() => undefined);
 }
 
 /**
@@ -114,12 +110,7 @@ export async function checkNewestChainFile(facts: ChainFileFacts, options: Inspe
       adopt(facts, known);
       return 'unchanged';
     }
-    let sha256: string | undefined;
-    try {
-      sha256 = await hashFile(options.fs, facts.path);
-    } catch {
-      sha256 = undefined;
-    }
+    const sha256 = await hashFile(options.fs, facts.path).catch(() => undefined);
     const after = await statOrUndefined(options.fs, facts.path);
     if (sha256 === known.sha256 && after !== undefined && after.size === before.size && after.mtimeMs === before.mtimeMs) {
       adopt(facts, known);

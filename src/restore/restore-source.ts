@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { sep } from 'node:path';
-import { BackupConformanceError, fail } from '../errors.js';
+import { BackupConformanceError, errnoOf, fail } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { ioError } from './staging.js';
 
@@ -47,7 +47,7 @@ export class StreamGuard {
 /** A coded error for a failing input stream: `ERR_ARCHIVE_NOT_FOUND` for ENOENT (a stream on a missing path), else `ERR_IO`. */
 export function streamError(error: unknown): BackupConformanceError {
   if (error instanceof BackupConformanceError) return error;
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const errno = errnoOf(error);
   const message = error instanceof Error ? error.message : String(error);
   if (errno === 'ENOENT') return fail('ERR_ARCHIVE_NOT_FOUND', `The archive stream has nothing to read: ${message}`, { cause: error, details: { errno } });
   return fail('ERR_IO', `Reading the archive stream failed: ${message}`, { cause: error, details: errno === undefined ? {} : { errno } });
@@ -70,7 +70,7 @@ export async function resolveRestoreSource(fs: FileSystem, input: unknown, guard
   try {
     stat = await fs.stat(input);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const code = errnoOf(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       if (wantsDirectory) throw fail('ERR_BACKUP_DIR_NOT_FOUND', `The backup directory '${input}' does not exist`, { details: { path: input } });
       throw fail('ERR_ARCHIVE_NOT_FOUND', `The archive '${input}' does not exist`, { details: { path: input } });

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { basename, dirname, join } from 'node:path';
-import { BackupConformanceError, asCodedError, fail } from '../errors.js';
+import { asCodedError, BackupConformanceError, errnoOf, fail } from '../errors.js';
 import { type FileSystem, nodeFileSystem } from '../fs/index.js';
 import { METADATA_FILE } from '../engine/constants.js';
 import { parseDatabaseUrl } from '../engine/database-url.js';
@@ -40,7 +40,7 @@ async function checkTargetFree(fs: FileSystem, target: string): Promise<void> {
   try {
     stat = await fs.lstat(target);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     if (code === 'ENOENT') return;
     throw ioError(error, 'Checking', target);
   }
@@ -104,7 +104,7 @@ export async function restoreToNewDatabase(
       try {
         await fs.rename(staging.database, target);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
+        const code = errnoOf(error);
         if (code === 'EEXIST' || code === 'ENOTEMPTY') throw exists(target, 'a database appeared there during the restore');
         throw ioError(error, 'Moving the restored database to', target);
       }

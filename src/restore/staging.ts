@@ -17,7 +17,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { BackupConformanceError, fail } from '../errors.js';
+import { BackupConformanceError, errnoOf, fail } from '../errors.js';
 import type { FileSystem } from '../fs/index.js';
 import { isProcessAlive } from '../engine/process-lock.js';
 
@@ -63,7 +63,7 @@ export interface Staging {
 /** Wraps a failed file-system call into `ERR_IO` naming the path; coded errors pass through. */
 export function ioError(error: unknown, text: string, path: string): BackupConformanceError {
   if (error instanceof BackupConformanceError) return error;
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const errno = errnoOf(error);
   return fail('ERR_IO', `${text} '${path}' failed: ${error instanceof Error ? error.message : String(error)}`, {
     cause: error,
     details: { path, ...(errno === undefined ? {} : { errno }) },
@@ -137,7 +137,7 @@ export async function pathExists(fs: FileSystem, path: string): Promise<boolean>
     await fs.lstat(path);
     return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw error;
   }

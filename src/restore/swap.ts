@@ -31,6 +31,7 @@ import {
   stagingNamePattern,
   writeMarker,
 } from './staging.js';
+import { errnoOf } from '../errors.js';
 
 /** Writes the commit marker of `staging` (restoring into `target`): from now on the restore is rolled forward. */
 export async function commitRestore(fs: FileSystem, staging: string, target: string): Promise<void> {
@@ -62,7 +63,7 @@ async function listNames(fs: FileSystem, directory: string): Promise<string[]> {
   try {
     return (await fs.readdir(directory)).map((entry) => entry.name);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errnoOf(error) === 'ENOENT') return [];
     throw error;
   }
 }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { ArchiveLimits } from '../archive/read/limits.js';
-import { asCodedError, fail } from '../errors.js';
+import { asCodedError, errnoOf, fail } from '../errors.js';
 import { type FileSystem, nodeFileSystem } from '../fs/index.js';
 import { verifyChain } from '../incremental/verify-chain.js';
 import { verifyArchive } from './verify-archive.js';
@@ -36,7 +36,7 @@ export async function verifyBackup(path: string, options: VerifyBackupOptions = 
   try {
     isDirectory = (await fs.stat(path)).isDirectory;
   } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code;
+    const errno = errnoOf(error);
     if (errno === 'ENOENT' || errno === 'ENOTDIR') {
       return invalidResult(fail('ERR_ARCHIVE_NOT_FOUND', `'${path}' does not exist`, { details: { path } }), []);
     }

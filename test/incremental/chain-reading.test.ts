@@ -119,6 +119,15 @@ describe('listChainFiles (INCR-014)', () => {
     expect(error.message).toContain(`'${root}'`);
     expect(error.message).toContain('EACCES');
   });
+
+  it('fails with ERR_IO, not a TypeError, when the file system rejects with something that is no error', async () => {
+    for (const reason of [undefined, null, 'EACCES']) {
+      const fs = overriding(nodeFileSystem, { readdir: () => Promise.reject(reason), stat: () => Promise.reject(reason) });
+      const listed = await expectCode(listChainFiles(fs, root), 'ERR_IO');
+      expect(listed.message).toContain(`'${root}' failed: ${String(reason)}`);
+      await expectCode(requireChainDirectory(fs, root), 'ERR_IO');
+    }
+  });
 });
 
 describe('requireChainDirectory', () => {

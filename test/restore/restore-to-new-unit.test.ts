@@ -236,10 +236,12 @@ describe('restoreToNewDatabase: failures of the disk', () => {
     expect(await names(memory, OUT)).toEqual(['copy']);
   });
 
-  it('a file system rejecting with a non-error still gives a coded error', async () => {
+  it('a file system rejecting with a non-error gives ERR_IO; one that breaks its contract, ERR_RESTORE_FAILED', async () => {
     const { memory } = await disk();
-    const fs = overriding(memory, { lstat: () => Promise.reject(undefined) });
-    await expectCode(restoreToNewDatabase(ARCHIVE, `plocal:${TARGET}`, null, { fs }), 'ERR_RESTORE_FAILED');
+    const rejecting = overriding(memory, { lstat: () => Promise.reject(undefined) });
+    await expectCode(restoreToNewDatabase(ARCHIVE, `plocal:${TARGET}`, null, { fs: rejecting }), 'ERR_IO');
+    const broken = overriding(memory, { lstat: () => Promise.resolve(null) });
+    await expectCode(restoreToNewDatabase(ARCHIVE, `plocal:${TARGET}`, null, { fs: broken }), 'ERR_RESTORE_FAILED');
   });
 
   it('a failing creation of the parent directory is ERR_IO naming the target', async () => {

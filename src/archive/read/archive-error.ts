@@ -1,4 +1,4 @@
-import { BackupConformanceError, type ErrorCode, type ErrorDetails, fail } from '../../errors.js';
+import { BackupConformanceError, errnoOf, type ErrorCode, type ErrorDetails, fail } from '../../errors.js';
 
 /** Where in an archive a failure happened; copied into the error's `details`. */
 export interface ArchiveErrorContext {
@@ -98,7 +98,7 @@ export function classifyArchiveError(error: unknown): ErrorCode | undefined {
 }
 
 function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9]+$/.test((error as NodeJS.ErrnoException).code!);
+  return error instanceof Error && typeof errnoOf(error) === 'string' && /^E[A-Z0-9]+$/.test(errnoOf(error)!);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { BackupConformanceError } from '../../errors.js';
+import { BackupConformanceError, errnoOf } from '../../errors.js';
 import type { FileHandle, FileSystem } from '../../fs/index.js';
 import { archiveError, type ArchiveErrorContext } from './archive-error.js';
 
@@ -37,7 +37,7 @@ export async function readExactly(
 }
 
 function ioError(error: unknown, label: string, operation: string) {
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const errno = errnoOf(error);
   return archiveError('ERR_IO', `${operation} failed: ${error instanceof Error ? error.message : String(error)}`, { archive: label }, errno === undefined ? {} : { errno }, error);
 }
 

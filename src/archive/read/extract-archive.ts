@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { asCodedError, fail } from '../../errors.js';
+import { asCodedError, errnoOf, fail } from '../../errors.js';
 import { type FileHandle, type FileSystem, nodeFileSystem } from '../../fs/index.js';
 import { archiveError } from './archive-error.js';
 import type { ArchiveLimits } from './limits.js';
@@ -58,7 +58,7 @@ function throwIfAborted(signal: AbortSignal | undefined, archive: string): void 
 }
 
 function ioFailure(error: unknown, operation: string, target: string, entry?: string) {
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const errno = errnoOf(error);
   const details: Record<string, unknown> = { path: target };
   if (errno !== undefined) details.errno = errno;
   if (entry !== undefined) details.entry = entry;
@@ -151,7 +151,7 @@ class DirectoryMaker {
         await this.fs.mkdir(current);
         this.created.push(current);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioFailure(error, 'creating directory', current);
+        if (errnoOf(error) !== 'EEXIST') throw ioFailure(error, 'creating directory', current);
         let stat;
         try {
           stat = await this.fs.lstat(current);
@@ -181,7 +181,7 @@ async function prepareTarget(fs: FileSystem, root: string): Promise<void> {
   try {
     stat = await fs.lstat(root);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioFailure(error, 'checking target', root);
+    if (errnoOf(error) !== 'ENOENT') throw ioFailure(error, 'checking target', root);
     try {
       await fs.mkdir(root, { recursive: true });
     } catch (mkdirError) {

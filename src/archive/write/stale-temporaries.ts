@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { FileSystem } from '../../fs/index.js';
+import { errnoOf } from '../../errors.js';
 
 /** Temporary files this process is writing right now (absolute paths). */
 const live = new Set<string>();
@@ -11,7 +12,7 @@ function isProcessAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoOf(error) === 'EPERM';
   }
 }
 

@@ -15,6 +15,7 @@ import { allScenarios } from '../../../conformance/scenarios/index.js';
 import { loadSpec } from '../../../conformance/spec/load-spec.js';
 import { integerOption, usageError, type Command } from '../command.js';
 import { loadImplementation } from '../load-implementation.js';
+import { messageOf } from '../../errors.js';
 
 const USAGE = `Usage: backup-conformance run [options]
 
@@ -174,7 +175,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
       },
     });
   } catch (error) {
-    throw usageError((error as Error).message, USAGE);
+    throw usageError(messageOf(error), USAGE);
   }
   const reporters: ReporterTarget[] = [];
   for (const token of parsed.tokens ?? []) {
@@ -226,7 +227,7 @@ async function loadScenarios(path: string): Promise<readonly Scenario[]> {
   try {
     module = (await import(pathToFileURL(path).href)) as typeof module;
   } catch (error) {
-    throw usageError(`--scenarios: cannot load ${path}: ${(error as Error).message.split('\n')[0] ?? ''}`, USAGE);
+    throw usageError(`--scenarios: cannot load ${path}: ${messageOf(error).split('\n')[0] ?? ''}`, USAGE);
   }
   const list = Array.isArray(module.default) ? module.default : module.scenarios;
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'object' && s !== null && typeof (s as Scenario).run === 'function')) {

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { serveImplementation } from '../../../conformance/protocol/server.js';
 import { usageError, type Command } from '../command.js';
 import { loadImplementation } from '../load-implementation.js';
+import { messageOf } from '../../errors.js';
 
 const USAGE = `Usage: backup-conformance serve [--impl reference|<module path>]
 
@@ -33,7 +34,7 @@ export const serveCommand: Command = {
         options: { impl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       }));
     } catch (error) {
-      throw usageError((error as Error).message, USAGE);
+      throw usageError(messageOf(error), USAGE);
     }
     if (values.help === true) {
       // stdout is the protocol channel of serve; help goes there only when asked for explicitly.

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyBackup } from '../../verify/verify-backup.js';
 import { usageError, type Command } from '../command.js';
+import { messageOf } from '../../errors.js';
 
 const USAGE = `Usage: backup-conformance verify <archive|directory>
 
@@ -31,7 +32,7 @@ export const verifyCommand: Command = {
     try {
       parsed = parseArgs({ args: [...args], strict: true, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
     } catch (error) {
-      throw usageError((error as Error).message, USAGE);
+      throw usageError(messageOf(error), USAGE);
     }
     if (parsed.values.help === true) {
       io.stdout.write(`${USAGE}\n`);

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validateOutputPath } from '../../archive/write/index.js';
 import { type Database, isTransientFile } from '../../engine/index.js';
-import { asCodedError, fail } from '../../errors.js';
+import { asCodedError, errnoOf, fail, messageOf } from '../../errors.js';
 import { BACKUP_SYNTAX, parseBackupArguments } from '../backup-arguments.js';
 import { type ConsoleCommand, expectArguments, secondsSince } from '../console-command.js';
 import type { ConsoleSession } from '../console-session.js';
@@ -79,8 +79,8 @@ export const restoreCommand: ConsoleCommand = {
     try {
       isDirectory = (await db.storage.fs.stat(path)).isDirectory;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw fail('ERR_ARCHIVE_NOT_FOUND', `Nothing to restore at '${path}'`, { details: { path } });
-      throw asCodedError(error, 'ERR_IO', `Cannot read '${path}': ${(error as Error).message}`);
+      if (errnoOf(error) === 'ENOENT') throw fail('ERR_ARCHIVE_NOT_FOUND', `Nothing to restore at '${path}'`, { details: { path } });
+      throw asCodedError(error, 'ERR_IO', `Cannot read '${path}': ${messageOf(error)}`);
     }
     await session.flush();
     session.print(`Restoring database '${db.name}' from ${isDirectory ? 'incremental' : 'full'} backup...`);

@@ -9,7 +9,7 @@
  */
 import { canonicalJson } from '../../engine/canonical-json.js';
 import type { DbRecord, JsonObject, Role } from '../../engine/index.js';
-import { fail, isCodedError } from '../../errors.js';
+import { fail, isCodedError, messageOf } from '../../errors.js';
 import type { Word } from '../command-lexer.js';
 import { type ConsoleCommand, expectArguments, isKeyword, refuseOptions, syntaxError } from '../console-command.js';
 
@@ -25,7 +25,7 @@ function jsonContent(command: ConsoleCommand, word: Word | undefined): JsonObjec
   try {
     value = JSON.parse(word.value);
   } catch (error) {
-    throw syntaxError(command, `CONTENT is not JSON (${(error as Error).message})`);
+    throw syntaxError(command, `CONTENT is not JSON (${messageOf(error)})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw syntaxError(command, 'CONTENT must be a JSON object');
   return value as JsonObject;
