@@ -98,6 +98,12 @@ describe('CLI usage', () => {
     const notAFactory = join(dir, 'not-a-factory.mjs');
     await writeFile(notAFactory, 'export default 42;\n');
     expect((await cli('run', '--impl', notAFactory)).stderr).toMatch(/expected a default export that is an ImplementationFactory \(a function\), received number/);
+    // A module whose top level throws something that is not an Error: a clear error, not a TypeError.
+    const throwsNumber = join(dir, 'throws-number.mjs');
+    await writeFile(throwsNumber, 'throw 42;\n');
+    const thrown = await cli('run', '--impl', throwsNumber);
+    expect(thrown.code).toBe(2);
+    expect(thrown.stderr).toMatch(/^backup-conformance run: ERR_IMPLEMENTATION_LOAD: cannot load .*throws-number\.mjs: 42 \(check that the file is an ES module/);
     const bad = join(dir, 'bad-expectations.json');
     await writeFile(bad, '{"expectations":[{"requirement":"TOY-001","status":"pass","reason":"x"}]}');
     const invalid = await cli('run', ...FAKE, ...TOY.slice(2), '--expectations', bad);
