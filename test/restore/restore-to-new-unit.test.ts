@@ -240,7 +240,7 @@ describe('restoreToNewDatabase: failures of the disk', () => {
     const { memory } = await disk();
     const rejecting = overriding(memory, { lstat: () => Promise.reject(undefined) });
     await expectCode(restoreToNewDatabase(ARCHIVE, `plocal:${TARGET}`, null, { fs: rejecting }), 'ERR_IO');
-    const broken = overriding(memory, { lstat: () => Promise.resolve(null) });
+    const broken = overriding(memory, { lstat: () => Promise.resolve(null as unknown as FileStat) });
     await expectCode(restoreToNewDatabase(ARCHIVE, `plocal:${TARGET}`, null, { fs: broken }), 'ERR_RESTORE_FAILED');
   });
 
