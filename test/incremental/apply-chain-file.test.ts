@@ -15,6 +15,7 @@ import { PAGE_RECORD_SIZE } from '../../src/incremental/chain-format.js';
 import type { ChainFileFacts } from '../../src/incremental/inspect-chain-file.js';
 import { readChain } from '../../src/incremental/read-chain.js';
 import { overriding } from '../_support/overriding-file-system.js';
+import { errnoError, withStrictOpenFlags } from '../_support/strict-open-flags.js';
 import { FAST, expectCode } from './_helpers.js';
 
 const CHAIN = '/chain';
@@ -65,24 +66,12 @@ function fixture(): Promise<Fixture> {
   return building;
 }
 
-const VALID_FLAGS: readonly string[] = ['r', 'r+', 'w', 'wx', 'w+', 'a'] satisfies OpenFlags[];
-
-function errnoError(code: string, path: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: refused by the test, '${path}'`), { code });
-}
-
 /**
  * A fresh copy of the chain's file system that, like `node:fs`, refuses open flags outside
  * {@link OpenFlags} (the in-memory file system accepts any string).
  */
 async function freshFs(): Promise<MemoryFileSystem> {
-  const copy = (await fixture()).base.processCrashCopy();
-  const open = copy.open.bind(copy);
-  copy.open = async (path: string, flags: OpenFlags, mode?: number): Promise<FileHandle> => {
-    if (!VALID_FLAGS.includes(flags)) throw errnoError('EINVAL', path);
-    return open(path, flags, mode);
-  };
-  return copy;
+  return withStrictOpenFlags((await fixture()).base.processCrashCopy());
 }
 
 /** Every file of the chain in `fs`, checked in full, in index order. */

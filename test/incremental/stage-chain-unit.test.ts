@@ -13,6 +13,7 @@ import { encodeWalHeader } from '../../src/engine/wal-format.js';
 import { FaultyFileSystem, type FileHandle, type FileSystem, MemoryFileSystem, type OpenFlags, nodeFileSystem } from '../../src/fs/index.js';
 import { type StageChainOptions, stageChain } from '../../src/incremental/stage-chain.js';
 import { overriding } from '../_support/overriding-file-system.js';
+import { withStrictOpenFlags } from '../_support/strict-open-flags.js';
 import { FAST, expectCode, tempDir } from './_helpers.js';
 
 const CHAIN = '/chain';
@@ -68,21 +69,9 @@ function fixture(): Promise<Fixture> {
   return building;
 }
 
-const VALID_FLAGS: readonly string[] = ['r', 'r+', 'w', 'wx', 'w+', 'a'] satisfies OpenFlags[];
-
-function errnoError(code: string, path: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: refused by the test, '${path}'`), { code });
-}
-
 /** A fresh copy of the chain's file system that, like `node:fs`, refuses open flags outside {@link OpenFlags}. */
 async function freshFs(): Promise<MemoryFileSystem> {
-  const copy = (await fixture()).base.processCrashCopy();
-  const open = copy.open.bind(copy);
-  copy.open = async (path: string, flags: OpenFlags, mode?: number): Promise<FileHandle> => {
-    if (!VALID_FLAGS.includes(flags)) throw errnoError('EINVAL', path);
-    return open(path, flags, mode);
-  };
-  return copy;
+  return withStrictOpenFlags((await fixture()).base.processCrashCopy());
 }
 
 /** `base`, logging every handle call and `syncDir` (operation, path), and the handles not yet closed. */

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BackupConformanceError, fail } from '../../src/errors.js';
+import { coded, rejection } from './_helpers/rejection.js';
 import { FaultyFileSystem, MemoryFileSystem, type FileHandle, type FileSystem } from '../../src/fs/index.js';
 import {
   COMMIT_MARKER,
@@ -92,21 +93,6 @@ async function readText(fs: FileSystem, path: string): Promise<string> {
 
 async function names(fs: FileSystem, directory: string): Promise<string[]> {
   return (await fs.readdir(directory)).map((entry) => entry.name);
-}
-
-async function rejection(action: Promise<unknown>): Promise<unknown> {
-  try {
-    await action;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function coded(action: Promise<unknown>): Promise<BackupConformanceError> {
-  const error = await rejection(action);
-  expect(error).toBeInstanceOf(BackupConformanceError);
-  return error as BackupConformanceError;
 }
 
 describe('the layout constants', () => {

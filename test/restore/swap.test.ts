@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BackupConformanceError } from '../../src/errors.js';
+import { coded, rejection } from './_helpers/rejection.js';
 import { FaultyFileSystem, MemoryFileSystem, type FileSystem } from '../../src/fs/index.js';
 import { commitRestore, recoverInterruptedRestores, removeStaging, rollForward, withdrawCommit } from '../../src/restore/swap.js';
 import { createStaging } from '../../src/restore/staging.js';
@@ -107,21 +108,6 @@ async function layout(options: Layout = {}): Promise<MemoryFileSystem> {
   if (options.committed === true) await writeText(fs, join(STAGING, 'COMMITTED'), `${JSON.stringify({ target: TARGET })}\n`);
   for (const directory of [PARENT, TARGET, STAGING, join(STAGING, 'new'), join(STAGING, 'old')]) await fs.syncDir(directory).catch(() => undefined);
   return fs;
-}
-
-async function rejection(action: Promise<unknown>): Promise<unknown> {
-  try {
-    await action;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function coded(action: Promise<unknown>): Promise<BackupConformanceError> {
-  const error = await rejection(action);
-  expect(error).toBeInstanceOf(BackupConformanceError);
-  return error as BackupConformanceError;
 }
 
 describe('commitRestore', () => {
