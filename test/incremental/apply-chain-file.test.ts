@@ -15,6 +15,7 @@ import { PAGE_RECORD_SIZE } from '../../src/incremental/chain-format.js';
 import type { ChainFileFacts } from '../../src/incremental/inspect-chain-file.js';
 import { readChain } from '../../src/incremental/read-chain.js';
 import { overriding } from '../_support/overriding-file-system.js';
+import { tracking } from '../_support/tracking-file-system.js';
 import { errnoError, withStrictOpenFlags } from '../_support/strict-open-flags.js';
 import { FAST, expectCode } from './_helpers.js';
 
@@ -140,40 +141,6 @@ async function stagedDump(fs: FileSystem, lsn: number, stagingDir = STAGING): Pr
   } finally {
     await db.close();
   }
-}
-
-/**
- * `base`, logging the handle calls (operation, path) and keeping the paths of the handles opened
- * and not yet closed (a failed `close` counts as closed, as on Linux).
- */
-function tracking(base: FileSystem): { fs: FileSystem; log: Array<[string, string]>; open: Set<string> } {
-  const log: Array<[string, string]> = [];
-  const open = new Set<string>();
-  let handles = 0;
-  const fs = overriding(base, {
-    open: async (path: string, flags: OpenFlags, mode?: number): Promise<FileHandle> => {
-      const handle = await base.open(path, flags, mode);
-      const id = `${path} #${++handles}`;
-      open.add(id);
-      log.push(['open', path]);
-      const logged = <T>(operation: string, call: () => Promise<T>): Promise<T> => {
-        log.push([operation, path]);
-        return call();
-      };
-      return {
-        read: (...args) => logged('read', () => handle.read(...args)),
-        write: (...args) => logged('write', () => handle.write(...args)),
-        sync: () => logged('sync', () => handle.sync()),
-        truncate: (length) => logged('truncate', () => handle.truncate(length)),
-        stat: () => logged('stat', () => handle.stat()),
-        close: () => {
-          open.delete(id);
-          return logged('close', () => handle.close());
-        },
-      };
-    },
-  });
-  return { fs, log, open };
 }
 
 describe('applyChainFile writes what a checked file carries', () => {

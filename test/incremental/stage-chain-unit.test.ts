@@ -10,9 +10,10 @@ import { readZip, readZipEntries, writeStoredZip } from '../../conformance/scena
 import { Database } from '../../src/engine/index.js';
 import { PAGE_SIZE, WAL_FILE } from '../../src/engine/constants.js';
 import { encodeWalHeader } from '../../src/engine/wal-format.js';
-import { FaultyFileSystem, type FileHandle, type FileSystem, MemoryFileSystem, type OpenFlags, nodeFileSystem } from '../../src/fs/index.js';
+import { FaultyFileSystem, type FileSystem, MemoryFileSystem, type OpenFlags, nodeFileSystem } from '../../src/fs/index.js';
 import { type StageChainOptions, stageChain } from '../../src/incremental/stage-chain.js';
 import { overriding } from '../_support/overriding-file-system.js';
+import { tracking } from '../_support/tracking-file-system.js';
 import { withStrictOpenFlags } from '../_support/strict-open-flags.js';
 import { FAST, expectCode, tempDir } from './_helpers.js';
 
@@ -72,40 +73,6 @@ function fixture(): Promise<Fixture> {
 /** A fresh copy of the chain's file system that, like `node:fs`, refuses open flags outside {@link OpenFlags}. */
 async function freshFs(): Promise<MemoryFileSystem> {
   return withStrictOpenFlags((await fixture()).base.processCrashCopy());
-}
-
-/** `base`, logging every handle call and `syncDir` (operation, path), and the handles not yet closed. */
-function tracking(base: FileSystem): { fs: FileSystem; log: Array<[string, string]>; open: Set<string> } {
-  const log: Array<[string, string]> = [];
-  const open = new Set<string>();
-  let handles = 0;
-  const fs = overriding(base, {
-    syncDir: (path: string) => {
-      log.push(['syncDir', path]);
-      return base.syncDir(path);
-    },
-    open: async (path: string, flags: OpenFlags, mode?: number): Promise<FileHandle> => {
-      const handle = await base.open(path, flags, mode);
-      const id = `${path} #${++handles}`;
-      open.add(id);
-      const logged = <T>(operation: string, call: () => Promise<T>): Promise<T> => {
-        log.push([operation, path]);
-        return call();
-      };
-      return {
-        read: (...args) => logged('read', () => handle.read(...args)),
-        write: (...args) => logged('write', () => handle.write(...args)),
-        sync: () => logged('sync', () => handle.sync()),
-        truncate: (length) => logged('truncate', () => handle.truncate(length)),
-        stat: () => logged('stat', () => handle.stat()),
-        close: () => {
-          open.delete(id);
-          return logged('close', () => handle.close());
-        },
-      };
-    },
-  });
-  return { fs, log, open };
 }
 
 /** A file system that records its calls, so a test can check that none was made. */
